@@ -1,0 +1,26 @@
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.static import serve
+
+from employees import views as employee_views
+
+admin.site.site_header = "微笑服务考核 · 管理后台"
+admin.site.site_title = "微笑服务考核"
+admin.site.index_title = "数据管理"
+
+urlpatterns = [
+    path("", employee_views.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("employees/", include("employees.urls")),
+    path("appraisal/", include("appraisal.urls")),
+    path("feedback/", include("feedback.urls")),
+    path("awards/", include("awards.urls")),
+]
+
+if settings.DEBUG:
+    urlpatterns += [path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})]

@@ -1,0 +1,182 @@
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class DepartmentKind(models.TextChoices):
+    FUNCTIONAL = "functional", _("Functional department")
+    FRONTLINE = "frontline", _("Frontline production department")
+
+
+class EmploymentForm(models.TextChoices):
+    PERMANENT = "permanent", _("Permanent")
+    CONTRACT = "contract", _("Contract")
+    AGENCY = "agency", _("Agency")
+    TEMPORARY = "temporary", _("Temporary")
+    OTHER = "other", _("Other")
+
+
+class Role(models.TextChoices):
+    """The four groups a login can belong to; the value is the group's name."""
+
+    OFFICE = "appraisal_office", _("Appraisal office")
+    HR = "hr", _("Human resources")
+    DEPARTMENT_HEAD = "department_head", _("Department head")
+    STAFF = "staff", _("Staff")
+
+
+class User(AbstractUser):
+    """A login. A department head is tied to the one department they score."""
+
+    department = models.ForeignKey(
+        "employees.Department",
+        verbose_name=_("headed department"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="heads",
+        help_text=_("Only for department heads: the department whose sheets they enter."),
+    )
+
+    class Meta(AbstractUser.Meta):
+        verbose_name = _("login")
+        verbose_name_plural = _("logins")
+
+    def has_role(self, role: Role) -> bool:
+        # Group names are cached per request object; roles are checked on
+        # every page, so avoid one query per check.
+        if not hasattr(self, "_role_names"):
+            self._role_names = set(self.groups.values_list("name", flat=True))
+        return self.is_active and role.value in self._role_names
+
+    @property
+    def is_office(self) -> bool:
+        return self.is_superuser or self.has_role(Role.OFFICE)
+
+    @property
+    def is_hr(self) -> bool:
+        return self.has_role(Role.HR)
+
+    @property
+    def is_department_head(self) -> bool:
+        return self.department_id is not None and self.has_role(Role.DEPARTMENT_HEAD)
+
+
+class DepartmentQuerySet(models.QuerySet):
+    def visible_to(self, user: User) -> DepartmentQuerySet:
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_office or user.is_hr:
+            return self
+        if user.is_department_head:
+            return self.filter(pk=user.department_id)
+        return self.filter(employees__user=user)
+
+
+class Department(models.Model):
+    name = models.CharField(_("name"), max_length=50, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=DepartmentKind.choices)
+    display_order = models.PositiveSmallIntegerField(_("display order"), default=100)
+    hosts_appraisal_office = models.BooleanField(
+        _("hosts the appraisal office"),
+        default=False,
+        help_text=_("The department (安环部) where the assessment group's office sits."),
+    )
+
+    objects = DepartmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["display_order", "name"]
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["hosts_appraisal_office"],
+                condition=Q(hosts_appraisal_office=True),
+                name="one_appraisal_office_department",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class EmployeeQuerySet(models.QuerySet):
+    def appraised(self) -> EmployeeQuerySet:
+        """Active employees below supervisor level: the people who are scored."""
+        return self.filter(is_active=True, is_supervisor=False)
+
+    def visible_to(self, user: User) -> EmployeeQuerySet:
+        """The one place that decides whose records a login may see.
+
+        The office and HR see everyone; a department head sees the appraised
+        employees of their own department; anyone else sees only themselves.
+        """
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_office or user.is_hr:
+            return self
+        if user.is_department_head:
+            return self.filter(department_id=user.department_id, is_supervisor=False)
+        return self.filter(user=user)
+
+
+class Employee(models.Model):
+    number = models.CharField(_("employee number"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=50)
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("department"),
+        on_delete=models.PROTECT,
+        related_name="employees",
+    )
+    position = models.CharField(_("position"), max_length=50, blank=True)
+    employment_form = models.CharField(
+        _("employment form"),
+        max_length=20,
+        choices=EmploymentForm.choices,
+        default=EmploymentForm.PERMANENT,
+    )
+    is_supervisor = models.BooleanField(
+        _("supervisor or above"),
+        default=False,
+        help_text=_("Department supervisors and above are not appraised."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    joined_on = models.DateField(_("joined on"), null=True, blank=True)
+    left_on = models.DateField(_("left on"), null=True, blank=True)
+    photo = models.ImageField(_("photo"), upload_to="photos/", blank=True)
+    user = models.OneToOneField(
+        User,
+        verbose_name=_("login"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="employee",
+    )
+
+    objects = EmployeeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["department__display_order", "number"]
+        verbose_name = _("employee")
+        verbose_name_plural = _("employees")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(left_on__isnull=True)
+                | Q(joined_on__isnull=True)
+                | Q(left_on__gte=models.F("joined_on")),
+                name="employee_left_after_joined",
+            ),
+        ]
+        indexes = [models.Index(fields=["department", "is_active", "is_supervisor"])]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.name}"
+
+    @property
+    def is_appraised(self) -> bool:
+        return self.is_active and not self.is_supervisor

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from employees import views
+
+app_name = "employees"
+
+urlpatterns = [
+    path("", views.employee_list, name="list"),
+]
