@@ -70,8 +70,7 @@ class Quarter(models.Model):
                 condition=Q(number__gte=1, number__lte=4), name="quarter_number_1_to_4"
             ),
             models.CheckConstraint(
-                condition=Q(notice_ends_on__isnull=True)
-                | Q(notice_ends_on__gte=F("published_on")),
+                condition=Q(notice_ends_on__isnull=True) | Q(notice_ends_on__gte=F("published_on")),
                 name="quarter_notice_ends_after_publishing",
             ),
         ]
@@ -122,7 +121,9 @@ class RuleSettings(models.Model):
     ambassador_min = models.DecimalField(
         _("Smile Ambassador from"), max_digits=5, decimal_places=2, default=90
     )
-    style_min = models.DecimalField(_("Smile Style from"), max_digits=5, decimal_places=2, default=85)
+    style_min = models.DecimalField(
+        _("Smile Style from"), max_digits=5, decimal_places=2, default=85
+    )
     training_below = models.DecimalField(
         _("off-post training below"), max_digits=5, decimal_places=2, default=80
     )
@@ -503,8 +504,7 @@ class Event(models.Model):
                 name="event_monthly_deduction_has_points",
             ),
             models.CheckConstraint(
-                condition=Q(validity=EventValidity.PENDING)
-                | Q(ruled_at__isnull=False),
+                condition=Q(validity=EventValidity.PENDING) | Q(ruled_at__isnull=False),
                 name="event_ruling_has_time",
             ),
         ]

@@ -19,7 +19,9 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 DEBUG = env.bool("DEBUG", default=False)
 
 if DEBUG:
-    SECRET_KEY = env.str("SECRET_KEY", default="django-insecure-development-only-key-not-for-production")
+    SECRET_KEY = env.str(
+        "SECRET_KEY", default="django-insecure-development-only-key-not-for-production"
+    )
 else:
     try:
         SECRET_KEY = env.str("SECRET_KEY")
