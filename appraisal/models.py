@@ -600,6 +600,10 @@ class Approval(models.TextChoices):
 
 class QuarterResultQuerySet(models.QuerySet):
     def visible_to(self, user: User) -> QuarterResultQuerySet:
+        # A result belongs to the department it was closed in: after a move the
+        # old head still reviews it, and the new head does not.
+        if user.is_authenticated and user.is_department_head and not (user.is_office or user.is_hr):
+            return self.filter(department_id=user.department_id, employee__is_supervisor=False)
         return self.filter(employee__in=Employee.objects.visible_to(user))
 
     def winners(self) -> QuarterResultQuerySet:

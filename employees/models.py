@@ -54,7 +54,7 @@ class User(AbstractUser):
 
     @property
     def is_office(self) -> bool:
-        return self.is_superuser or self.has_role(Role.OFFICE)
+        return self.is_active and (self.is_superuser or self.has_role(Role.OFFICE))
 
     @property
     def is_hr(self) -> bool:
@@ -67,7 +67,7 @@ class User(AbstractUser):
 
 class DepartmentQuerySet(models.QuerySet):
     def visible_to(self, user: User) -> DepartmentQuerySet:
-        if not user.is_authenticated:
+        if not user.is_authenticated or not user.is_active:
             return self.none()
         if user.is_office or user.is_hr:
             return self
@@ -115,7 +115,7 @@ class EmployeeQuerySet(models.QuerySet):
         The office and HR see everyone; a department head sees the appraised
         employees of their own department; anyone else sees only themselves.
         """
-        if not user.is_authenticated:
+        if not user.is_authenticated or not user.is_active:
             return self.none()
         if user.is_office or user.is_hr:
             return self

@@ -5,14 +5,19 @@ import factory
 
 from appraisal.models import (
     DailySheet,
+    DepartmentReview,
     Event,
     EventKind,
     EventValidity,
     Objection,
     ObjectionChannel,
     Quarter,
+    QuarterAction,
+    QuarterLog,
+    QuarterResult,
     QuarterStatus,
     RuleSettings,
+    SheetRevision,
 )
 from appraisal.services import rule_settings_copy_defaults
 from employees.tests.factories import EmployeeFactory
@@ -22,6 +27,7 @@ class QuarterFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Quarter
         django_get_or_create = ("year", "number")
+        skip_postgeneration_save = True
 
     year = 2026
     number = 3
@@ -64,3 +70,48 @@ class ObjectionFactory(factory.django.DjangoModelFactory):
     employee = factory.SubFactory(EmployeeFactory)
     channel = ObjectionChannel.HOTLINE
     text = "对获奖有异议"
+
+
+class QuarterResultFactory(factory.django.DjangoModelFactory):
+    """A computed result with no award; pass award_tier and award_amount for a winner."""
+
+    class Meta:
+        model = QuarterResult
+
+    quarter = factory.SubFactory(QuarterFactory)
+    employee = factory.SubFactory(EmployeeFactory)
+    department = factory.SelfAttribute("employee.department")
+    days = 60
+    average = Decimal("82.50")
+    final = Decimal("82.50")
+
+
+class DepartmentReviewFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DepartmentReview
+
+    quarter = factory.SubFactory(QuarterFactory)
+    department = factory.SubFactory("employees.tests.factories.DepartmentFactory")
+
+
+class QuarterLogFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = QuarterLog
+
+    quarter = factory.SubFactory(QuarterFactory)
+    action = QuarterAction.CLOSE
+
+
+class SheetRevisionFactory(factory.django.DjangoModelFactory):
+    """A revision of `sheet`, copying its employee and day as the services do."""
+
+    class Meta:
+        model = SheetRevision
+
+    sheet = factory.SubFactory(DailySheetFactory)
+    employee = factory.SelfAttribute("sheet.employee")
+    day = factory.SelfAttribute("sheet.day")
+    is_spot_check = factory.SelfAttribute("sheet.is_spot_check")
+    old_values = factory.LazyFunction(lambda: {"courtesy": "10"})
+    new_values = factory.LazyFunction(lambda: {"courtesy": "9.5"})
+    reason = "仪容仪表"
