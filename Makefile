@@ -6,6 +6,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # Convenient development defaults; production sets DEBUG=false and its own secrets.
+PYTEST_ARGS ?= -n auto
 DEV_ENV := DEBUG=$${DEBUG:-true}
 
 .PHONY: run test install install-dev migrate demo lint format messages check-deploy clean

@@ -1,5 +1,7 @@
 """Fixtures shared by every app's tests."""
 
+import importlib
+
 import pytest
 
 
@@ -7,6 +9,34 @@ import pytest
 def _media_root(settings, tmp_path):
     # Uploaded photos go to a throw-away folder, never into the project.
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    """The rows the data migrations write: default rule settings, criteria, role groups.
+
+    A transactional test (every browser test) empties every table when it ends,
+    migration rows included, so tests that run after one put them back. The
+    seeds are idempotent.
+    """
+    marker = request.node.get_closest_marker("django_db")
+    fixtures = set(request.fixturenames)
+    transactional = bool(marker and marker.kwargs.get("transaction")) or bool(
+        fixtures & {"transactional_db", "live_server"}
+    )
+    if not (marker or transactional or "db" in fixtures):
+        return
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    from django.apps import apps
+
+    from appraisal.models import RuleSettings
+
+    if not RuleSettings.objects.filter(is_default=True).exists():
+        for module in (
+            "appraisal.migrations.0003_rule_defaults_and_criteria",
+            "employees.migrations.0002_role_groups",
+        ):
+            importlib.import_module(module).seed(apps, None)
 
 
 @pytest.fixture(autouse=True)
@@ -36,8 +66,9 @@ def browser():
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
     # Playwright's sync API runs an event loop in this thread; the ORM calls the
-    # tests make around it are still synchronous.
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    # tests make around it are still synchronous. Only while the browser runs.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -55,6 +86,10 @@ def browser():
         )
         yield browser
         browser.close()
+    if previous is None:
+        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture

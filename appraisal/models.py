@@ -270,9 +270,9 @@ def _score_constraints() -> list[models.CheckConstraint]:
 
 class DailySheetQuerySet(models.QuerySet):
     def visible_to(self, user: User) -> DailySheetQuerySet:
-        # HR sees money, not daily sheets.
+        # HR sees money, not daily sheets (but an HR clerk still sees their own).
         if user.is_authenticated and user.is_hr and not user.is_office:
-            return self.none()
+            return self.filter(employee__user=user)
         return self.filter(employee__in=Employee.objects.visible_to(user))
 
     def in_quarter(self, quarter: Quarter | QuarterId) -> DailySheetQuerySet:

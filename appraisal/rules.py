@@ -11,10 +11,13 @@ quarters.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from fractions import Fraction
+from typing import Protocol
 
 
 class Category(StrEnum):
@@ -84,3 +87,152 @@ class QuarterId:
 def check_one_decimal(value: Decimal) -> bool:
     """True when `value` has at most one decimal place (0.5-point deductions)."""
     return value == value.quantize(Decimal("0.1"))
+
+
+# --- The daily sheet -----------------------------------------------------------
+
+TENTH = Decimal("0.1")
+HUNDREDTH = Decimal("0.01")
+
+
+class ScoreProblem(StrEnum):
+    """Why a category score cannot be saved."""
+
+    OUT_OF_RANGE = "out_of_range"
+    TOO_MANY_DECIMALS = "too_many_decimals"
+
+
+def score_problem(category: Category, value: Decimal) -> ScoreProblem | None:
+    """What is wrong with `value` as the score of `category`, or None when it is fine.
+
+    A score lies between 0 and the category's maximum and has at most one
+    decimal place (rules.md section 2).
+    """
+    if not value.is_finite() or value < 0 or value > CATEGORY_MAX[category]:
+        return ScoreProblem.OUT_OF_RANGE
+    if not check_one_decimal(value):
+        return ScoreProblem.TOO_MANY_DECIMALS
+    return None
+
+
+def full_marks() -> dict[Category, Decimal]:
+    """The scores a sheet is pre-filled with: every category at its maximum."""
+    return dict(CATEGORY_MAX)
+
+
+def day_total(scores: Mapping[Category, Decimal]) -> Decimal:
+    """The day's total: the sum of the four category scores (0–100)."""
+    return sum((scores[category] for category in Category), Decimal("0"))
+
+
+def effective_day_totals(sheets: Iterable[tuple[date, bool, Decimal]]) -> dict[date, Decimal]:
+    """One total per day from `(day, is_spot_check, total)` triples.
+
+    Where the appraisal office recorded a spot check, its total replaces the
+    department's sheet of that day (rules.md section 2); otherwise the
+    department's total counts. Days without a sheet are simply absent.
+    """
+    department: dict[date, Decimal] = {}
+    spot: dict[date, Decimal] = {}
+    for day, is_spot_check, total in sheets:
+        (spot if is_spot_check else department)[day] = total
+    return {**department, **spot}
+
+
+def round_half_up(value: Decimal | Fraction, places: int = 2) -> Decimal:
+    """`value` rounded half-up to `places` decimals, exactly (no float on the way)."""
+    exact = Fraction(value)
+    scale = 10**places
+    scaled = exact * scale
+    sign = -1 if scaled < 0 else 1
+    whole, remainder = divmod(abs(scaled.numerator), scaled.denominator)
+    if 2 * remainder >= scaled.denominator:
+        whole += 1
+    return (Decimal(sign * whole) / scale).quantize(Decimal(1).scaleb(-places))
+
+
+def average_from_sum(total: Decimal, days: int) -> Decimal | None:
+    """The mean of `days` daily totals that add up to `total`, half-up to 2 places.
+
+    None when there is no day: an employee without sheets has no average.
+    """
+    if days <= 0:
+        return None
+    return round_half_up(Fraction(total) / days, 2)
+
+
+def average_of_totals(totals: Iterable[Decimal]) -> Decimal | None:
+    """The mean of the daily totals, half-up to 2 places; None for no day."""
+    values = list(totals)
+    return average_from_sum(sum(values, Decimal("0")), len(values))
+
+
+class ScoreBand(StrEnum):
+    """Colour bands of a score, named after the tier it would reach (rules.md section 5)."""
+
+    BEST = "best"
+    AMBASSADOR = "ambassador"
+    STYLE = "style"
+    PASS = "pass"
+    TRAINING = "training"
+
+
+def score_band(
+    score: Decimal,
+    *,
+    best_min: Decimal,
+    ambassador_min: Decimal,
+    style_min: Decimal,
+    training_below: Decimal,
+) -> ScoreBand:
+    """The band of `score` with half-open intervals, as the tiers are cut."""
+    if score >= best_min:
+        return ScoreBand.BEST
+    if score >= ambassador_min:
+        return ScoreBand.AMBASSADOR
+    if score >= style_min:
+        return ScoreBand.STYLE
+    if score >= training_below:
+        return ScoreBand.PASS
+    return ScoreBand.TRAINING
+
+
+# --- Events (rules.md sections 3 and 4) ------------------------------------------
+# Kinds are the string values of `appraisal.models.EventKind`; a test keeps the
+# two in step.
+
+PRAISE_KINDS = frozenset({"praise_letter", "pennant", "company_commendation", "wechat_praise"})
+COMPLAINT_KINDS = frozenset(
+    {"group_complaint", "company_complaint", "internal_complaint", "wechat_complaint"}
+)
+# Kinds whose points are monthly deduction points (rules.md section 3).
+DEDUCTION_KINDS = frozenset(
+    {"monthly_deduction", "badge_not_worn", "work_badge_lost", "award_badge_lost"}
+)
+DISQUALIFIES_THIS_QUARTER = COMPLAINT_KINDS | {"work_badge_lost"}
+DISQUALIFIES_NEXT_QUARTER = frozenset({"award_badge_lost"})
+
+
+class PointRules(Protocol):
+    """The point settings of a quarter (a `RuleSettings` row fits)."""
+
+    praise_points: Decimal
+    badge_not_worn_points: Decimal
+    badge_lost_points: Decimal
+
+
+def event_points(kind: str, points: Decimal | None, rules: PointRules) -> Decimal | None:
+    """The points an event carries: its own, or its kind's rule default when blank.
+
+    Praise points are added to the final score; deduction points count toward
+    the month's deduction total. Complaints carry no points.
+    """
+    if points is not None:
+        return points
+    if kind in PRAISE_KINDS:
+        return rules.praise_points
+    if kind == "badge_not_worn":
+        return rules.badge_not_worn_points
+    if kind in {"work_badge_lost", "award_badge_lost"}:
+        return rules.badge_lost_points
+    return None

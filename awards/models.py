@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+import datetime
 import secrets
 
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from appraisal.models import AwardTier, Event, Quarter, QuarterResult
+from appraisal.models import AwardTier, Event, Quarter, QuarterResult, QuarterStatus
 from employees.models import Employee, User
 
 
@@ -25,6 +26,9 @@ class WorkBadgeStatus(models.TextChoices):
 class WorkBadgeQuerySet(models.QuerySet):
     def issued(self) -> WorkBadgeQuerySet:
         return self.filter(status=WorkBadgeStatus.ISSUED)
+
+    def visible_to(self, user: User) -> WorkBadgeQuerySet:
+        return self.filter(employee__in=Employee.objects.visible_to(user))
 
 
 class WorkBadge(models.Model):
@@ -89,10 +93,26 @@ class WorkBadge(models.Model):
         return f"{self.employee} {self.issued_on}"
 
 
+# Award badges are handed out once the quarter's list can no longer change.
+AWARD_BADGE_QUARTER_STATUSES = (QuarterStatus.FINAL, QuarterStatus.PAID)
+
+
 class AwardBadgeStatus(models.TextChoices):
     ISSUED = "issued", _("Issued")
     RETURNED = "returned", _("Returned to 安质部")
     LOST = "lost", _("Lost")
+
+
+class AwardBadgeQuerySet(models.QuerySet):
+    def visible_to(self, user: User) -> AwardBadgeQuerySet:
+        return self.filter(employee__in=Employee.objects.visible_to(user))
+
+    def out(self) -> AwardBadgeQuerySet:
+        """Badges still worn: issued and neither returned nor lost."""
+        return self.filter(status=AwardBadgeStatus.ISSUED)
+
+    def overdue(self, *, today: datetime.date) -> AwardBadgeQuerySet:
+        return self.out().filter(due_back_on__lt=today)
 
 
 class AwardBadge(models.Model):
@@ -132,6 +152,24 @@ class AwardBadge(models.Model):
         blank=True,
         related_name="lost_award_badge",
     )
+    issued_by = models.ForeignKey(
+        User,
+        verbose_name=_("issued by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    recorded_by = models.ForeignKey(
+        User,
+        verbose_name=_("return or loss recorded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    objects = AwardBadgeQuerySet.as_manager()
 
     class Meta:
         ordering = ["due_back_on", "employee__number"]
@@ -154,6 +192,7 @@ class AwardBadge(models.Model):
                 name="award_badge_lost_has_date",
             ),
         ]
+        indexes = [models.Index(fields=["status", "due_back_on"])]
 
     def __str__(self) -> str:
         return f"{self.employee} {self.quarter} {self.get_tier_display()}"

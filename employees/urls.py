@@ -6,4 +6,5 @@ app_name = "employees"
 
 urlpatterns = [
     path("", views.employee_list, name="list"),
+    path("me/", views.my_scores, name="me"),
 ]

@@ -1,16 +1,33 @@
 from __future__ import annotations
 
+import datetime
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from appraisal.models import Event
 from awards.models import WorkBadge
-from employees.models import Employee
+from employees.models import Employee, User
 
 
 class FeedbackKind(models.TextChoices):
     PRAISE = "praise", _("Praise")
     COMPLAINT = "complaint", _("Complaint")
+
+
+class FeedbackMessageQuerySet(models.QuerySet):
+    def visible_to(self, user: User) -> FeedbackMessageQuerySet:
+        """Only the appraisal office reads customer feedback: it rules on it.
+
+        The messages carry customers' contacts, and a complaint is not a fact
+        until the office has ruled it valid; the ruled event is what others see.
+        """
+        if not user.is_authenticated or not user.is_office:
+            return self.none()
+        return self
+
+    def since(self, moment: datetime.datetime) -> FeedbackMessageQuerySet:
+        return self.filter(created_at__gte=moment)
 
 
 class FeedbackMessage(models.Model):
@@ -49,10 +66,17 @@ class FeedbackMessage(models.Model):
         related_name="feedback_message",
     )
 
+    objects = FeedbackMessageQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("customer feedback")
         verbose_name_plural = _("customer feedback")
+        # The rate limits count recent messages per client and per employee.
+        indexes = [
+            models.Index(fields=["client_key", "created_at"]),
+            models.Index(fields=["employee", "created_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.employee} {self.get_kind_display()} {self.created_at:%Y-%m-%d}"

@@ -31,6 +31,8 @@ SETTINGS_VARIABLES = (
     "SECURE_HSTS_PRELOAD",
     "SECURE_PROXY_SSL",
     "PUBLIC_BASE_URL",
+    # Set for the browser tests' Playwright loop; a deployment never has it.
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
 )
 # Settings also read a `.env` file in the project root. A developer's file
 # must not decide these tests, so the child process ignores it.

@@ -5,7 +5,7 @@ from django.db import migrations
 ROLE_GROUPS = ["appraisal_office", "hr", "department_head", "staff"]
 
 
-def create_groups(apps, schema_editor):
+def seed(apps, schema_editor):
     Group = apps.get_model("auth", "Group")
     for name in ROLE_GROUPS:
         Group.objects.get_or_create(name=name)
@@ -18,4 +18,4 @@ def delete_groups(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [("employees", "0001_initial"), ("auth", "0012_alter_user_first_name_max_length")]
 
-    operations = [migrations.RunPython(create_groups, delete_groups)]
+    operations = [migrations.RunPython(seed, delete_groups)]

@@ -1,0 +1,101 @@
+"""The public feedback column: no login, phone first, plain HTML forms.
+
+The client address used for the rate limits is REMOTE_ADDR. Behind a reverse
+proxy the proxy must put the customer's address there (for gunicorn:
+`--forwarded-allow-ips` with the proxy's address, so it honours the proxy's
+X-Forwarded-For); the views never read X-Forwarded-For themselves, since any
+client can send one.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_safe
+
+from awards.models import WorkBadge
+from feedback.forms import FeedbackForm, LookupForm
+from feedback.selectors import feedback_badge_for_token, feedback_lookup, feedback_received_for
+from feedback.services import FeedbackRateLimited, feedback_submit
+
+
+def _badge_or_404(token: str) -> WorkBadge:
+    badge = feedback_badge_for_token(token=token)
+    if badge is None:
+        raise Http404("No such badge")
+    return badge
+
+
+def client_address(request: HttpRequest) -> str:
+    return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+@require_safe
+def lookup(request: HttpRequest) -> HttpResponse:
+    form = LookupForm(request.GET or None)
+    badges = feedback_lookup(**form.cleaned_data) if form.is_valid() else []
+    return render(
+        request,
+        "feedback/lookup.html",
+        {"form": form, "badges": badges, "searched": form.is_bound},
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def employee_feedback(request: HttpRequest, token: str) -> HttpResponse:
+    badge = _badge_or_404(token)
+    form = FeedbackForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        if form.is_spam:
+            return redirect("feedback:thanks", token=badge.token)
+        try:
+            feedback_submit(
+                employee=badge.employee,
+                badge=badge,
+                kind=form.cleaned_data["kind"],
+                text=form.cleaned_data["text"],
+                happened=form.cleaned_data["happened"],
+                contact=form.cleaned_data["contact"],
+                client_address=client_address(request),
+            )
+        except FeedbackRateLimited as exc:
+            return render(
+                request,
+                "feedback/rate_limited.html",
+                {"badge": badge, "scope": exc.scope, "text": form.cleaned_data["text"]},
+                status=429,
+            )
+        except ValidationError as exc:
+            # Rare: today's quarter is already closed, or the badge changed meanwhile.
+            for message in exc.messages:
+                form.add_error(None, message)
+            status = 409
+        else:
+            return redirect("feedback:thanks", token=badge.token)
+    return render(
+        request,
+        "feedback/employee_form.html",
+        {"badge": badge, "employee": badge.employee, "form": form},
+        status=status,
+    )
+
+
+@require_safe
+def thanks(request: HttpRequest, token: str) -> HttpResponse:
+    badge = _badge_or_404(token)
+    return render(request, "feedback/thanks.html", {"badge": badge, "employee": badge.employee})
+
+
+@login_required
+@require_GET
+def received(request: HttpRequest) -> HttpResponse:
+    """The office's list of feedback received, until the office's pending queue exists."""
+    if not request.user.is_office:
+        raise PermissionDenied
+    messages = feedback_received_for(user=request.user)
+    page = Paginator(messages, 50).get_page(request.GET.get("page"))
+    return render(request, "feedback/received.html", {"page": page})
