@@ -389,3 +389,32 @@ def test_a_conflicting_database_is_refused_with_a_message_and_changes_nothing(de
         load_demo()
 
     assert fingerprint() == before
+
+
+@pytest.mark.parametrize(
+    ("username", "page"),
+    [
+        ("office", "/admin/employees/employee/"),
+        ("office", "/appraisal/sheets/"),
+        ("hr", "/employees/"),
+        ("head1", "/appraisal/sheets/"),
+        ("head10", "/appraisal/sheets/month/"),
+        ("D0502", "/employees/me/"),
+    ],
+)
+def test_every_kind_of_demo_login_logs_in_through_the_form_and_reaches_its_page(
+    demo, client, username, page
+):
+    response = client.post("/login/", {"username": username, "password": DEMO_PASSWORD})
+
+    assert response.status_code == 302
+    assert client.get(page).status_code == 200
+
+
+def test_the_admin_shows_the_demo_company_to_the_office(demo, client):
+    client.post("/login/", {"username": "office", "password": DEMO_PASSWORD})
+
+    response = client.get("/admin/employees/employee/", {"q": "杨帆"})
+
+    assert response.status_code == 200
+    assert "D0502" in response.content.decode()
