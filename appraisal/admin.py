@@ -11,6 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.contrib import admin
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -175,7 +176,10 @@ class RuleSettingsAdmin(admin.ModelAdmin):
                 quarter=obj.quarter,
                 action=QuarterAction.SETTINGS,
                 by=request.user,
-                reason=", ".join(form.changed_data)[:500],
+                reason=_(", ").join(
+                    str(RuleSettings._meta.get_field(name).verbose_name)
+                    for name in form.changed_data
+                )[:500],
             )
 
 
@@ -234,6 +238,14 @@ class DailySheetAdmin(ServiceOnlyAdmin):
         return obj.total
 
 
+def _sheet_field_label(key: str) -> str:
+    """A revision's value key as the sheet field's (translated) name."""
+    try:
+        return str(DailySheet._meta.get_field(key).verbose_name)
+    except FieldDoesNotExist:
+        return key
+
+
 @admin.register(SheetRevision)
 class SheetRevisionAdmin(ServiceOnlyAdmin):
     list_display = ("changed_at", "employee", "day", "is_spot_check", "changes", "changed_by")
@@ -250,7 +262,8 @@ class SheetRevisionAdmin(ServiceOnlyAdmin):
     def changes(self, obj: SheetRevision) -> str:
         keys = sorted(set(obj.old_values) | set(obj.new_values))
         return "; ".join(
-            f"{key}: {obj.old_values.get(key, '—')} → {obj.new_values.get(key, '—')}"
+            f"{_sheet_field_label(key)} {obj.old_values.get(key, '—')} → "
+            f"{obj.new_values.get(key, '—')}"
             for key in keys
             if obj.old_values.get(key) != obj.new_values.get(key)
         )

@@ -8,6 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from appraisal.rules import CATEGORY_MAX, Category, QuarterId
 from employees.models import DepartmentKind, Employee, User
@@ -144,7 +145,9 @@ class RuleSettings(models.Model):
         max_digits=5,
         decimal_places=1,
         default=15,
-        help_text=_("A month with this many deduction points or more disqualifies (15 included)."),
+        help_text=_(
+            "A month with this many deduction points or more disqualifies (the number itself included)."
+        ),
     )
     badge_not_worn_points = models.DecimalField(
         _("deduction for not wearing the work badge"), max_digits=5, decimal_places=1, default=5
@@ -518,7 +521,7 @@ class Event(models.Model):
 
 
 class ObjectionChannel(models.TextChoices):
-    HOTLINE = "hotline", _("Hotline")
+    HOTLINE = "hotline", pgettext_lazy("objection channel", "Hotline")
     IN_PERSON = "in_person", _("In person")
     LETTER = "letter", _("Letter")
     WECHAT = "wechat", _("WeChat")

@@ -11,7 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
-from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from appraisal.forms import FillFullMarksForm, GridQueryForm, MonthQueryForm, SheetRowForm
@@ -133,7 +133,13 @@ def sheets_fill(request: HttpRequest) -> HttpResponse:
             messages.error(request, message)
     else:
         messages.success(
-            request, _("Saved full marks for %(count)d more employees.") % {"count": count}
+            request,
+            ngettext(
+                "Saved full marks for %(count)d more employee.",
+                "Saved full marks for %(count)d more employees.",
+                count,
+            )
+            % {"count": count},
         )
     return redirect(_grid_url(day=day, department_id=department.pk))
 

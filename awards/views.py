@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from awards.forms import (
@@ -92,7 +93,11 @@ def award_badges_issue_view(request: HttpRequest) -> HttpResponse:
     else:
         messages.success(
             request,
-            _("%(count)d award badges issued for %(quarter)s.")
+            ngettext(
+                "%(count)d award badge issued for %(quarter)s.",
+                "%(count)d award badges issued for %(quarter)s.",
+                count,
+            )
             % {"count": count, "quarter": form.cleaned_data["quarter"]},
         )
     return redirect("awards:index")
@@ -210,7 +215,11 @@ def work_badges_issue_missing_view(request: HttpRequest) -> HttpResponse:
         count = work_badges_issue_missing(
             issued_on=form.cleaned_data["issued_on"], issued_by=request.user
         )
-        messages.success(request, _("%(count)d work badges issued.") % {"count": count})
+        messages.success(
+            request,
+            ngettext("%(count)d work badge issued.", "%(count)d work badges issued.", count)
+            % {"count": count},
+        )
     else:
         messages.error(request, _form_errors(form))
     return redirect("awards:work_badges")

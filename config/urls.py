@@ -2,13 +2,14 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.static import serve
 
 from employees import views as employee_views
 
-admin.site.site_header = "微笑服务考核 · 管理后台"
-admin.site.site_title = "微笑服务考核"
-admin.site.index_title = "数据管理"
+admin.site.site_header = _("Smile Appraisal · administration")
+admin.site.site_title = _("Smile Appraisal")
+admin.site.index_title = _("Records")
 
 urlpatterns = [
     path("", employee_views.home, name="home"),

@@ -4,6 +4,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class DepartmentKind(models.TextChoices):
@@ -126,7 +127,7 @@ class EmployeeQuerySet(models.QuerySet):
 
 class Employee(models.Model):
     number = models.CharField(_("employee number"), max_length=20, unique=True)
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     department = models.ForeignKey(
         Department,
         verbose_name=_("department"),

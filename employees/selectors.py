@@ -11,6 +11,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from appraisal import rules
 from appraisal.models import (
@@ -101,12 +102,14 @@ def disqualification_reason_text(*, reason: object) -> str:
         label = str(EventKind(code).label) if code in EventKind.values else code
         detail = reason.get("detail")
         if detail in (None, ""):
-            detail = ", ".join(
+            detail = _(", ").join(
                 str(value)
                 for key, value in reason.items()
                 if key != "code" and value not in ("", None)
             )
-        return f"{label}: {detail}" if label and detail else str(label or detail)
+        if label and detail:
+            return _("%(label)s: %(detail)s") % {"label": label, "detail": detail}
+        return str(label or detail)
     return str(reason)
 
 

@@ -11,7 +11,7 @@ from html.parser import HTMLParser
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from appraisal.models import (
     AwardTier,
@@ -643,7 +643,9 @@ def test_month_and_day_params_parse_strictly():
 
 def test_disqualification_reasons_read_as_text_whatever_their_shape():
     assert disqualification_reason_text(reason="月度扣分满15分") == "月度扣分满15分"
-    assert disqualification_reason_text(reason={"code": "x", "detail": "d"}) == "x: d"
+    assert disqualification_reason_text(reason={"code": "x", "detail": "d"}) == "x：d"
+    with translation.override("en"):
+        assert disqualification_reason_text(reason={"code": "x", "detail": "d"}) == "x: d"
     assert disqualification_reason_text(reason={"detail": "only detail"}) == "only detail"
     assert disqualification_reason_text(reason={"code": "only_code"}) == "only_code"
     assert disqualification_reason_text(reason={"code": "wechat_complaint"}) == str(
