@@ -23,11 +23,16 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(PY)
 	$(PIP) install --quiet -r requirements-dev.txt
 	touch $@ $(VENV)/.installed
 
+# A development .env, so that plain `manage.py` commands work in a checkout.
+# Production writes its own from .env.example; an existing .env is never touched.
+.env:
+	printf '# Development settings written by make (see .env.example for production).\nDEBUG=true\n' > $@
+
 install: $(VENV)/.installed
 
 install-dev: $(VENV)/.installed-dev
 
-migrate: install
+migrate: install | .env
 	$(DEV_ENV) $(PY) manage.py migrate --no-input
 
 demo: migrate
@@ -36,7 +41,7 @@ demo: migrate
 run: demo
 	$(DEV_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
 
-test: install-dev
+test: install-dev | .env
 	$(DEV_ENV) $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install-dev
