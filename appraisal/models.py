@@ -271,6 +271,10 @@ def _score_constraints() -> list[models.CheckConstraint]:
     ]
 
 
+# A sheet's day total in SQL: the sum of the four category scores.
+SHEET_TOTAL = F("discipline") + F("courtesy") + F("service") + F("morality")
+
+
 class DailySheetQuerySet(models.QuerySet):
     def visible_to(self, user: User) -> DailySheetQuerySet:
         # HR sees money, not daily sheets (but an HR clerk still sees their own).
@@ -282,9 +286,7 @@ class DailySheetQuerySet(models.QuerySet):
         return self.filter(day__range=(quarter.first_day, quarter.last_day))
 
     def with_total(self) -> DailySheetQuerySet:
-        return self.annotate(
-            total_score=F("discipline") + F("courtesy") + F("service") + F("morality")
-        )
+        return self.annotate(total_score=SHEET_TOTAL)
 
 
 class DailySheet(models.Model):

@@ -17,7 +17,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 
 class Category(StrEnum):
@@ -89,6 +89,8 @@ def check_one_decimal(value: Decimal) -> bool:
     return value == value.quantize(Decimal("0.1"))
 
 
+T = TypeVar("T")
+
 # --- The daily sheet -----------------------------------------------------------
 
 TENTH = Decimal("0.1")
@@ -125,17 +127,18 @@ def day_total(scores: Mapping[Category, Decimal]) -> Decimal:
     return sum((scores[category] for category in Category), Decimal("0"))
 
 
-def effective_day_totals(sheets: Iterable[tuple[date, bool, Decimal]]) -> dict[date, Decimal]:
-    """One total per day from `(day, is_spot_check, total)` triples.
+def effective_by_day(sheets: Iterable[tuple[date, bool, T]]) -> dict[date, T]:
+    """What counts for each day, from `(day, is_spot_check, value)` triples.
 
-    Where the appraisal office recorded a spot check, its total replaces the
-    department's sheet of that day (rules.md section 2); otherwise the
-    department's total counts. Days without a sheet are simply absent.
+    Where the appraisal office recorded a spot check, its value (a total, or
+    the sheet itself) replaces the department's sheet of that day (rules.md
+    section 2); otherwise the department's counts. Days without a sheet are
+    simply absent.
     """
-    department: dict[date, Decimal] = {}
-    spot: dict[date, Decimal] = {}
-    for day, is_spot_check, total in sheets:
-        (spot if is_spot_check else department)[day] = total
+    department: dict[date, T] = {}
+    spot: dict[date, T] = {}
+    for day, is_spot_check, value in sheets:
+        (spot if is_spot_check else department)[day] = value
     return {**department, **spot}
 
 

@@ -10,14 +10,16 @@ from __future__ import annotations
 import calendar
 import datetime
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, Exists, F, OuterRef, Q, Sum
+from django.db.models import Count, DecimalField, Exists, OuterRef, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from appraisal.models import (
+    SHEET_TOTAL,
     CategoryChoice,
     Criterion,
     DailySheet,
@@ -33,7 +35,7 @@ from appraisal.rules import (
     ScoreBand,
     average_from_sum,
     day_total,
-    effective_day_totals,
+    effective_by_day,
     full_marks,
     score_band,
 )
@@ -428,17 +430,25 @@ class MonthGrid:
         return self.month.replace(day=last) + datetime.timedelta(days=1)
 
 
-def _band_thresholds(quarter: Quarter | None) -> dict[str, Decimal]:
-    rules = None
-    if quarter is not None:
-        rules = RuleSettings.objects.filter(quarter=quarter).first()
-    if rules is None:
-        rules = RuleSettings.objects.filter(is_default=True).first() or RuleSettings()
+def rule_settings_by_quarter(*, qids: Iterable[QuarterId]) -> dict[QuarterId, RuleSettings]:
+    """Each quarter's rule settings, the company defaults for a quarter without its own (one query)."""
+    wanted = set(qids)
+    condition = Q(is_default=True)
+    for qid in wanted:
+        condition |= Q(quarter__year=qid.year, quarter__number=qid.number)
+    rows = list(RuleSettings.objects.filter(condition).select_related("quarter"))
+    defaults = next((row for row in rows if row.is_default), None) or RuleSettings()
+    own = {row.quarter.qid: row for row in rows if row.quarter_id is not None}
+    return {qid: own.get(qid, defaults) for qid in wanted}
+
+
+def band_thresholds(settings: RuleSettings) -> dict[str, Decimal]:
+    """The tier thresholds of `settings`, as `rules.score_band` takes them."""
     return {
-        "best_min": rules.best_min,
-        "ambassador_min": rules.ambassador_min,
-        "style_min": rules.style_min,
-        "training_below": rules.training_below,
+        "best_min": settings.best_min,
+        "ambassador_min": settings.ambassador_min,
+        "style_min": settings.style_min,
+        "training_below": settings.training_below,
     }
 
 
@@ -454,8 +464,7 @@ def month_grid_for(*, user: User, department: Department, month: datetime.date) 
     last = calendar.monthrange(month.year, month.month)[1]
     days = [month.replace(day=d) for d in range(1, last + 1)]
     qid = QuarterId.of(month)
-    quarter = Quarter.objects.filter(year=qid.year, number=qid.number).first()
-    thresholds = _band_thresholds(quarter)
+    thresholds = band_thresholds(rule_settings_by_quarter(qids=[qid])[qid])
     employees = list(grid_employees(user=user, department=department))
     visible_sheets = DailySheet.objects.visible_to(user).filter(employee__department=department)
 
@@ -479,17 +488,14 @@ def month_grid_for(*, user: User, department: Department, month: datetime.date) 
         .values("employee_id")
         .annotate(
             days=Count("id"),
-            points=Sum(
-                F("discipline") + F("courtesy") + F("service") + F("morality"),
-                output_field=DecimalField(max_digits=9, decimal_places=1),
-            ),
+            points=Sum(SHEET_TOTAL, output_field=DecimalField(max_digits=9, decimal_places=1)),
         )
     }
 
     rows = []
     for employee in employees:
         own = entries.get(employee.pk, [])
-        totals = effective_day_totals(own)
+        totals = effective_by_day(own)
         department_totals = {day: total for day, is_spot, total in own if not is_spot}
         spot_days = {day for day, is_spot, _total in own if is_spot}
         cells = []

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import calendar
 import re
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -25,6 +24,7 @@ from appraisal.models import (
     RuleSettings,
 )
 from appraisal.rules import CATEGORY_MAX, Category, QuarterId
+from appraisal.selectors import band_thresholds, rule_settings_by_quarter
 from awards.models import AwardBadge, WorkBadge
 from employees.models import Department, Employee, EmployeeQuerySet, User
 
@@ -82,13 +82,7 @@ def month_shift(*, month: date, by: int) -> date:
 
 def score_band(*, total: Decimal, settings: RuleSettings) -> str:
     """The colour band of a score under the quarter's thresholds."""
-    return rules.score_band(
-        total,
-        best_min=settings.best_min,
-        ambassador_min=settings.ambassador_min,
-        style_min=settings.style_min,
-        training_below=settings.training_below,
-    ).value
+    return rules.score_band(total, **band_thresholds(settings)).value
 
 
 def disqualification_reason_text(*, reason: object) -> str:
@@ -202,38 +196,22 @@ class MyScores:
     award_badges: list[AwardBadge] = field(default_factory=list)
 
 
-def rule_settings_by_quarter(*, qids: Iterable[QuarterId]) -> dict[QuarterId, RuleSettings]:
-    """Each quarter's rule settings, the company defaults for a quarter without its own (one query)."""
-    wanted = set(qids)
-    condition = Q(is_default=True)
-    for qid in wanted:
-        condition |= Q(quarter__year=qid.year, quarter__number=qid.number)
-    rows = list(RuleSettings.objects.filter(condition).select_related("quarter"))
-    defaults = next((row for row in rows if row.is_default), None) or RuleSettings()
-    own = {row.quarter.qid: row for row in rows if row.quarter_id is not None}
-    return {qid: own.get(qid, defaults) for qid in wanted}
-
-
 def day_scores_from_sheets(
     *, sheets: Iterable[DailySheet], settings: RuleSettings
 ) -> list[DayScore]:
     """One entry per day with a sheet, in day order; a spot check replaces the department's sheet."""
-    by_day: dict[date, dict[bool, DailySheet]] = defaultdict(dict)
-    for sheet in sheets:
-        by_day[sheet.day][sheet.is_spot_check] = sheet
-    scores = []
-    for day in sorted(by_day):
-        kinds = by_day[day]
-        counting = kinds.get(True) or kinds[False]
-        scores.append(
-            DayScore(
-                day=day,
-                sheet=counting,
-                band=score_band(total=counting.total, settings=settings),
-                replaced_sheet=kinds.get(False) if counting.is_spot_check else None,
-            )
+    sheets = list(sheets)
+    counting = rules.effective_by_day((sheet.day, sheet.is_spot_check, sheet) for sheet in sheets)
+    department = {sheet.day: sheet for sheet in sheets if not sheet.is_spot_check}
+    return [
+        DayScore(
+            day=day,
+            sheet=sheet,
+            band=score_band(total=sheet.total, settings=settings),
+            replaced_sheet=department.get(day) if sheet.is_spot_check else None,
         )
-    return scores
+        for day, sheet in sorted(counting.items())
+    ]
 
 
 def _event_line(*, event: Event, settings: RuleSettings) -> EventLine:

@@ -14,7 +14,7 @@ from appraisal.rules import (
     average_from_sum,
     average_of_totals,
     day_total,
-    effective_day_totals,
+    effective_by_day,
     full_marks,
     round_half_up,
     score_band,
@@ -72,7 +72,7 @@ def test_day_total_adds_the_four_categories():
 
 
 def test_a_spot_check_replaces_that_days_department_total():
-    totals = effective_day_totals(
+    totals = effective_by_day(
         [
             (DAY1, False, D("100")),
             (DAY1, True, D("90")),
@@ -85,11 +85,11 @@ def test_a_spot_check_replaces_that_days_department_total():
 
 
 def test_spot_check_replaces_whatever_the_order_the_sheets_come_in():
-    assert effective_day_totals([(DAY1, True, D("90")), (DAY1, False, D("100"))]) == {DAY1: D("90")}
+    assert effective_by_day([(DAY1, True, D("90")), (DAY1, False, D("100"))]) == {DAY1: D("90")}
 
 
 def test_quarter_average_uses_the_spot_check_instead_of_the_department_sheet():
-    totals = effective_day_totals(
+    totals = effective_by_day(
         [(DAY1, False, D("100")), (DAY1, True, D("90")), (DAY2, False, D("95"))]
     )
 
