@@ -239,3 +239,290 @@ def event_points(kind: str, points: Decimal | None, rules: PointRules) -> Decima
     if kind in {"work_badge_lost", "award_badge_lost"}:
         return rules.badge_lost_points
     return None
+
+
+# --- The quarter's outcome (rules.md section 5) ---------------------------------
+
+
+class Tier(StrEnum):
+    """Award tiers by final score; the values are those of `models.AwardTier`."""
+
+    BEST = "best"
+    AMBASSADOR = "ambassador"
+    STYLE = "style"
+    NONE = "none"
+
+
+class OutcomeRules(PointRules, Protocol):
+    """The settings a quarter's outcome depends on (a `RuleSettings` row fits)."""
+
+    best_min: Decimal
+    ambassador_min: Decimal
+    style_min: Decimal
+    training_below: Decimal
+    best_award: Decimal
+    ambassador_award: Decimal
+    style_award: Decimal
+    monthly_deduction_limit: Decimal
+
+
+def tier_of(final: Decimal, rules: OutcomeRules) -> Tier:
+    """The tier `final` reaches, by half-open intervals (95 is Best Smile, 94.99 is not)."""
+    if final >= rules.best_min:
+        return Tier.BEST
+    if final >= rules.ambassador_min:
+        return Tier.AMBASSADOR
+    if final >= rules.style_min:
+        return Tier.STYLE
+    return Tier.NONE
+
+
+def award_for(tier: Tier, rules: OutcomeRules) -> Decimal:
+    """The award money of `tier` in CNY."""
+    return {
+        Tier.BEST: rules.best_award,
+        Tier.AMBASSADOR: rules.ambassador_award,
+        Tier.STYLE: rules.style_award,
+    }.get(tier, Decimal("0.00"))
+
+
+class NotAppraised(StrEnum):
+    """Why an employee has no result for a quarter."""
+
+    SUPERVISOR = "supervisor"
+    NO_SHEETS = "no_sheets"
+
+
+def not_appraised_reason(*, is_supervisor: bool, days: int) -> NotAppraised | None:
+    """Supervisors and above are not appraised; nor is anyone without a sheet."""
+    if is_supervisor:
+        return NotAppraised.SUPERVISOR
+    if days <= 0:
+        return NotAppraised.NO_SHEETS
+    return None
+
+
+@dataclass(frozen=True)
+class EventFact:
+    """One event as the rules see it."""
+
+    day: date
+    kind: str
+    validity: str
+    points: Decimal | None = None
+    amount: Decimal = Decimal("0")
+
+
+@dataclass(frozen=True)
+class EventTally:
+    """The valid events of one kind in one calendar month, added up.
+
+    The close builds these with a grouped query; `tally_events` builds them
+    from single events. `blank_points` counts the events that carry no points of
+    their own and so take their kind's rule default.
+    """
+
+    kind: str
+    month: int
+    count: int
+    points: Decimal = Decimal("0")
+    blank_points: int = 0
+    rewards: Decimal = Decimal("0")
+    fines: Decimal = Decimal("0")
+
+    def total_points(self, rules: PointRules) -> Decimal:
+        default = event_points(self.kind, None, rules) or Decimal("0")
+        return self.points + default * self.blank_points
+
+
+def tally_events(events: Iterable[EventFact], quarter: QuarterId) -> list[EventTally]:
+    """The tallies of the valid events dated in `quarter`; pending, invalid and others drop out."""
+    groups: dict[tuple[str, int], list[EventFact]] = {}
+    for event in events:
+        if event.validity != "valid" or QuarterId.of(event.day) != quarter:
+            continue
+        groups.setdefault((event.kind, event.day.month), []).append(event)
+    return [
+        EventTally(
+            kind=kind,
+            month=month,
+            count=len(group),
+            points=sum((e.points for e in group if e.points is not None), Decimal("0")),
+            blank_points=sum(1 for e in group if e.points is None),
+            rewards=sum((e.amount for e in group if e.amount > 0), Decimal("0")),
+            fines=sum((-e.amount for e in group if e.amount < 0), Decimal("0")),
+        )
+        for (kind, month), group in sorted(groups.items())
+    ]
+
+
+class Reason(StrEnum):
+    """Codes of disqualification reasons that are not an event kind of the quarter."""
+
+    MONTHLY_DEDUCTIONS = "monthly_deductions"
+    AWARD_BADGE_LOST_PREVIOUS = "award_badge_lost_previous_quarter"
+
+
+@dataclass(frozen=True)
+class Disqualification:
+    """One reason an employee loses the quarter's award, with what it rests on.
+
+    `code` is an event kind (a complaint, a lost work badge) or a `Reason`.
+    """
+
+    code: str
+    count: int | None = None
+    month: int | None = None
+    points: Decimal | None = None
+
+    def as_json(self) -> dict[str, object]:
+        data: dict[str, object] = {"code": self.code}
+        if self.count is not None:
+            data["count"] = self.count
+        if self.month is not None:
+            data["month"] = self.month
+        if self.points is not None:
+            data["points"] = str(self.points.quantize(TENTH))
+        return data
+
+
+def monthly_deduction_points(
+    tallies: Iterable[EventTally], rules: PointRules
+) -> dict[int, Decimal]:
+    """Deduction points per calendar month (rules.md section 3)."""
+    by_month: dict[int, Decimal] = {}
+    for tally in tallies:
+        if tally.kind in DEDUCTION_KINDS:
+            by_month[tally.month] = by_month.get(tally.month, Decimal("0")) + tally.total_points(
+                rules
+            )
+    return by_month
+
+
+def disqualifications(
+    tallies: Iterable[EventTally], *, award_badge_lost_before: bool, rules: OutcomeRules
+) -> list[Disqualification]:
+    """Every reason the employee is disqualified for the quarter, not just the first.
+
+    Valid complaints and a lost work badge in the quarter; any calendar month
+    with `monthly_deduction_limit` deduction points or more (the limit
+    included); an award badge lost in the previous quarter.
+    """
+    tallies = list(tallies)
+    counts: dict[str, int] = {}
+    for tally in tallies:
+        if tally.kind in DISQUALIFIES_THIS_QUARTER:
+            counts[tally.kind] = counts.get(tally.kind, 0) + tally.count
+    reasons = [Disqualification(code=kind, count=counts[kind]) for kind in sorted(counts)]
+    for month, points in sorted(monthly_deduction_points(tallies, rules).items()):
+        if points >= rules.monthly_deduction_limit:
+            reasons.append(
+                Disqualification(code=Reason.MONTHLY_DEDUCTIONS, month=month, points=points)
+            )
+    if award_badge_lost_before:
+        reasons.append(Disqualification(code=Reason.AWARD_BADGE_LOST_PREVIOUS))
+    return reasons
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """An appraised employee's quarter, as rules.md section 5 computes it."""
+
+    days: int
+    average: Decimal
+    bonus: Decimal
+    final: Decimal
+    score_tier: Tier
+    award_tier: Tier
+    award_amount: Decimal
+    rewards: Decimal
+    fines: Decimal
+    disqualifications: tuple[Disqualification, ...]
+    training: bool
+
+    @property
+    def disqualified(self) -> bool:
+        return bool(self.disqualifications)
+
+    @property
+    def net_amount(self) -> Decimal:
+        return self.award_amount + self.rewards - self.fines
+
+
+def quarter_outcome(
+    *,
+    days: int,
+    total: Decimal,
+    tallies: Iterable[EventTally],
+    award_badge_lost_before: bool,
+    rules: OutcomeRules,
+) -> Outcome:
+    """The outcome of an employee with `days` counted sheets whose totals add up to `total`.
+
+    `tallies` are the employee's valid events of the quarter. The bonus has no
+    cap, so `final` may exceed 100. Training applies below the training line
+    whether or not the employee is disqualified.
+    """
+    average = average_from_sum(total, days)
+    if average is None:
+        raise ValueError("an employee without sheets has no outcome")
+    tallies = list(tallies)
+    bonus = sum(
+        (t.total_points(rules) for t in tallies if t.kind in PRAISE_KINDS), Decimal("0")
+    ).quantize(HUNDREDTH)
+    final = (average + bonus).quantize(HUNDREDTH)
+    score_tier = tier_of(final, rules)
+    reasons = tuple(
+        disqualifications(tallies, award_badge_lost_before=award_badge_lost_before, rules=rules)
+    )
+    award_tier = Tier.NONE if reasons else score_tier
+    return Outcome(
+        days=days,
+        average=average,
+        bonus=bonus,
+        final=final,
+        score_tier=score_tier,
+        award_tier=award_tier,
+        award_amount=award_for(award_tier, rules).quantize(HUNDREDTH),
+        rewards=sum((t.rewards for t in tallies), Decimal("0")).quantize(HUNDREDTH),
+        fines=sum((t.fines for t in tallies), Decimal("0")).quantize(HUNDREDTH),
+        disqualifications=reasons,
+        training=final < rules.training_below,
+    )
+
+
+def may_close(quarter: QuarterId, *, today: date, force: bool = False) -> bool:
+    """A quarter closes from its last day on; `force` closes it early (corrections, tests)."""
+    return force or today >= quarter.last_day
+
+
+# --- From the list to the money (rules.md section 6) -----------------------------
+
+
+def add_months(day: date, months: int) -> date:
+    """`day` plus whole calendar months, clamped at the month's end (31 Jan + 1 → 28 Feb)."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    last = (date(year + (month == 12), month % 12 + 1, 1) - timedelta(days=1)).day
+    return date(year, month, min(day.day, last))
+
+
+def notice_end(published_on: date, months: int = 1) -> date:
+    """The last day of the public notice: the publishing date plus `months`, that day included."""
+    return add_months(published_on, months)
+
+
+def final_from(notice_ends_on: date) -> date:
+    """The first day the quarter can be final: the day after the notice ends."""
+    return notice_ends_on + timedelta(days=1)
+
+
+def payout_month(notice_ends_on: date) -> date:
+    """The first day of the month the bonus is paid in: the month after the notice ends."""
+    return add_months(notice_ends_on.replace(day=1), 1)
+
+
+def may_finalize(*, notice_ends_on: date, today: date, pending_objections: int) -> bool:
+    """Final from the day after the notice ends, and only with no objection pending."""
+    return today >= final_from(notice_ends_on) and pending_objections == 0

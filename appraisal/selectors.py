@@ -14,16 +14,40 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, Exists, OuterRef, Q, Sum
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    Sum,
+    Value,
+    When,
+)
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from appraisal.models import (
     SHEET_TOTAL,
+    Approval,
+    AwardTier,
     CategoryChoice,
     Criterion,
     DailySheet,
+    DepartmentReview,
+    Event,
+    EventKind,
+    Objection,
+    ObjectionStatus,
     Quarter,
+    QuarterLog,
+    QuarterResult,
+    QuarterStatus,
+    ReviewStatus,
     RuleSettings,
     SheetRevision,
 )
@@ -32,10 +56,13 @@ from appraisal.rules import (
     TENTH,
     Category,
     QuarterId,
+    Reason,
     ScoreBand,
     average_from_sum,
     day_total,
     effective_by_day,
+    event_points,
+    final_from,
     full_marks,
     score_band,
 )
@@ -430,6 +457,38 @@ class MonthGrid:
         return self.month.replace(day=last) + datetime.timedelta(days=1)
 
 
+def disqualification_reason_text(*, reason: object) -> str:
+    """One item of `QuarterResult.disqualification_reasons` as text.
+
+    The close writes dicts with a "code" (an event kind or a `rules.Reason`)
+    and what the reason rests on: a count of events, or a month and its
+    deduction points. A "detail" or a plain string is shown as it is.
+    """
+    if not isinstance(reason, dict):
+        return str(reason)
+    code = str(reason.get("code", "") or "")
+    detail = reason.get("detail")
+    if code == Reason.MONTHLY_DEDUCTIONS and detail in (None, ""):
+        return _("%(points)s deduction points in month %(month)s") % {
+            "points": reason.get("points", "?"),
+            "month": reason.get("month", "?"),
+        }
+    if code == Reason.AWARD_BADGE_LOST_PREVIOUS and detail in (None, ""):
+        return _("Award badge lost in the previous quarter")
+    label = str(EventKind(code).label) if code in EventKind.values else code
+    if detail in (None, "") and isinstance(reason.get("count"), int) and reason["count"] > 1:
+        detail = _("%(count)d times") % {"count": reason["count"]}
+    if detail in (None, ""):
+        detail = _(", ").join(
+            str(value)
+            for key, value in reason.items()
+            if key not in ("code", "count") and value not in ("", None)
+        )
+    if label and detail:
+        return _("%(label)s: %(detail)s") % {"label": label, "detail": detail}
+    return str(label or detail)
+
+
 def rule_settings_by_quarter(*, qids: Iterable[QuarterId]) -> dict[QuarterId, RuleSettings]:
     """Each quarter's rule settings, the company defaults for a quarter without its own (one query)."""
     wanted = set(qids)
@@ -534,3 +593,503 @@ def month_grid_for(*, user: User, department: Department, month: datetime.date) 
         rows=rows,
         thresholds=thresholds,
     )
+
+
+# --- The quarter workbench: quarters, results, approval, notice, objections -------
+# Models this block reads are imported inside the functions (the shared module's
+# imports stay as they are).
+
+
+def workbench_may_open(*, user: User) -> bool:
+    """The office, HR and department heads open the quarter workbench; staff do not."""
+    return user.is_authenticated and (user.is_office or user.is_hr or user.is_department_head)
+
+
+def results_show_money(*, user: User) -> bool:
+    """The award money, rewards, fines and net amount are for the office and HR."""
+    return user.is_authenticated and (user.is_office or user.is_hr)
+
+
+def quarter_finalize_blocker(
+    *, quarter: Quarter, today: datetime.date, pending_objections: int
+) -> str:
+    """Why `quarter` cannot be final on `today`, or "" when it can."""
+
+    if quarter.status != QuarterStatus.PUBLISHED or quarter.notice_ends_on is None:
+        return _("Only a quarter in its public notice can become final.")
+    if today < final_from(quarter.notice_ends_on):
+        return _(
+            "The public notice runs until %(end)s; the quarter can be final from %(final)s."
+        ) % {
+            "end": quarter.notice_ends_on.isoformat(),
+            "final": final_from(quarter.notice_ends_on).isoformat(),
+        }
+    if pending_objections:
+        return ngettext(
+            "%(count)d objection is pending; rule on it before the quarter can be final.",
+            "%(count)d objections are pending; rule on them before the quarter can be final.",
+            pending_objections,
+        ) % {"count": pending_objections}
+    return ""
+
+
+def quarter_next_step(
+    *,
+    quarter: Quarter,
+    today: datetime.date,
+    pending_objections: int = 0,
+    reviews_open: int = 0,
+) -> str:
+    """What comes next for `quarter`, in one sentence."""
+
+    status = quarter.status
+    if status == QuarterStatus.OPEN:
+        if today < quarter.last_day:
+            return _("Runs until %(last_day)s; then the office closes it.") % {
+                "last_day": quarter.last_day.isoformat()
+            }
+        return _("The quarter has ended: the office closes it.")
+    if status == QuarterStatus.CLOSED:
+        if reviews_open:
+            return ngettext(
+                "%(count)d department is still reviewing its list; then the office approves "
+                "and publishes it.",
+                "%(count)d departments are still reviewing their lists; then the office "
+                "approves and publishes them.",
+                reviews_open,
+            ) % {"count": reviews_open}
+        return _("Every list is submitted: the office approves and publishes them.")
+    if status == QuarterStatus.PUBLISHED:
+        blocker = quarter_finalize_blocker(
+            quarter=quarter, today=today, pending_objections=pending_objections
+        )
+        return blocker or _("The public notice has ended: the office finalises the quarter.")
+    if status == QuarterStatus.FINAL:
+        if quarter.payout_month:
+            return _("HR pays the bonuses in %(month)s and marks the quarter paid.") % {
+                "month": date_format(quarter.payout_month, "YEAR_MONTH_FORMAT")
+            }
+        return _("HR pays the bonuses and marks the quarter paid.")
+    return _("Paid: nothing left to do.")
+
+
+@dataclass(frozen=True)
+class QuarterListLine:
+    quarter: Quarter
+    pending_objections: int
+    reviews_open: int
+    next_step: str
+
+
+def quarters_list_for(*, user: User, today: datetime.date) -> list[QuarterListLine]:
+    """Every quarter the system knows, newest first, with what comes next (one query)."""
+
+    if not workbench_may_open(user=user):
+        return []
+    quarters = Quarter.objects.annotate(
+        pending_objection_count=Count(
+            "objections", filter=Q(objections__status=ObjectionStatus.PENDING), distinct=True
+        ),
+        reviews_open_count=Count(
+            "reviews", filter=Q(reviews__status=ReviewStatus.REVIEWING), distinct=True
+        ),
+    ).order_by("-year", "-number")
+    return [
+        QuarterListLine(
+            quarter=quarter,
+            pending_objections=quarter.pending_objection_count,
+            reviews_open=quarter.reviews_open_count,
+            next_step=quarter_next_step(
+                quarter=quarter,
+                today=today,
+                pending_objections=quarter.pending_objection_count,
+                reviews_open=quarter.reviews_open_count,
+            ),
+        )
+        for quarter in quarters
+    ]
+
+
+@dataclass(frozen=True)
+class QuarterOverview:
+    quarter: Quarter
+    rules: RuleSettings | None
+    reviews: list
+    reviews_open: int
+    pending_events: int
+    pending_objections: int
+    results: int
+    winners: int
+    log: list
+    next_step: str
+    finalize_blocker: str
+    quarters_for_trend: list = field(default_factory=list)
+
+
+def quarter_overview_for(*, user: User, quarter: Quarter, today: datetime.date) -> QuarterOverview:
+    """Where `quarter` stands: reviews, pending work, the log; a head sees their department."""
+
+    reviews = DepartmentReview.objects.filter(quarter=quarter).select_related(
+        "department", "submitted_by", "approved_by"
+    )
+    if not (user.is_office or user.is_hr):
+        reviews = reviews.filter(department_id=user.department_id)
+    reviews = list(reviews.order_by("department__display_order", "department__name"))
+    all_open = DepartmentReview.objects.filter(
+        quarter=quarter, status=ReviewStatus.REVIEWING
+    ).count()
+    pending_objections = Objection.objects.filter(
+        quarter=quarter, status=ObjectionStatus.PENDING
+    ).count()
+    results = QuarterResult.objects.visible_to(user).filter(quarter=quarter)
+    counts = results.aggregate(
+        total=Count("id"), winners=Count("id", filter=~Q(award_tier=AwardTier.NONE))
+    )
+    trend = list(
+        Quarter.objects.locked()
+        .filter(Q(year__lt=quarter.year) | Q(year=quarter.year, number__lte=quarter.number))
+        .order_by("-year", "-number")[:8]
+    )
+    trend.reverse()
+    return QuarterOverview(
+        quarter=quarter,
+        rules=RuleSettings.objects.filter(quarter=quarter).first(),
+        reviews=reviews,
+        reviews_open=all_open,
+        pending_events=Event.objects.visible_to(user).pending().in_quarter(quarter).count(),
+        pending_objections=pending_objections,
+        results=counts["total"],
+        winners=counts["winners"],
+        log=list(QuarterLog.objects.filter(quarter=quarter).select_related("by")[:50]),
+        next_step=quarter_next_step(
+            quarter=quarter,
+            today=today,
+            pending_objections=pending_objections,
+            reviews_open=all_open,
+        ),
+        finalize_blocker=quarter_finalize_blocker(
+            quarter=quarter, today=today, pending_objections=pending_objections
+        ),
+        quarters_for_trend=trend,
+    )
+
+
+@dataclass(frozen=True)
+class ClosePreview:
+    """What closing `quarter` on `today` will do, for the confirmation page."""
+
+    appraised: int
+    without_sheet: int
+    pending_events: int
+    early: bool
+    last_day: datetime.date
+
+
+def quarter_close_preview(*, quarter: Quarter, today: datetime.date) -> ClosePreview:
+
+    has_sheet = Exists(
+        DailySheet.objects.in_quarter(quarter).filter(employee=OuterRef("pk")).order_by()
+    )
+    # As the close counts them: no supervisors; leavers only when they left after the quarter.
+    appraised = (
+        Employee.objects.filter(is_supervisor=False)
+        .filter(Q(is_active=True) | Q(left_on__gt=quarter.last_day))
+        .filter(has_sheet)
+        .count()
+    )
+    without_sheet = (
+        Employee.objects.appraised()
+        .exclude(joined_on__gt=quarter.last_day)
+        .exclude(has_sheet)
+        .count()
+    )
+    return ClosePreview(
+        appraised=appraised,
+        without_sheet=without_sheet,
+        pending_events=Event.objects.pending().in_quarter(quarter).count(),
+        early=today < quarter.last_day,
+        last_day=quarter.last_day,
+    )
+
+
+def results_departments_for(*, user: User, quarter: Quarter) -> DepartmentQuerySet:
+    """The departments with a list in `quarter` that `user` may open (a head: their own)."""
+    if not workbench_may_open(user=user):
+        return Department.objects.none()
+    return (
+        Department.objects.visible_to(user)
+        .filter(reviews__quarter=quarter)
+        .order_by("display_order", "name")
+        .distinct()
+    )
+
+
+@dataclass(frozen=True)
+class ResultLine:
+    result: object
+    reasons: list[str]
+    is_nominee: bool
+
+
+@dataclass(frozen=True)
+class DepartmentResults:
+    department: Department
+    review: object
+    lines: list[ResultLine]
+
+    @property
+    def nominees(self) -> list:
+        return [line.result for line in self.lines if line.is_nominee]
+
+
+def department_results_for(
+    *, user: User, quarter: Quarter, department: Department
+) -> DepartmentResults:
+    """A department's list of `quarter`, scoped through `QuarterResult.visible_to`."""
+
+    results = (
+        QuarterResult.objects.visible_to(user)
+        .filter(quarter=quarter, department=department)
+        .select_related("employee", "approved_by")
+        .order_by("employee__number")
+    )
+    lines = [
+        ResultLine(
+            result=result,
+            reasons=[
+                disqualification_reason_text(reason=item)
+                for item in result.disqualification_reasons or []
+            ],
+            is_nominee=result.score_tier != AwardTier.NONE and not result.disqualified,
+        )
+        for result in results
+    ]
+    review = (
+        DepartmentReview.objects.filter(quarter=quarter, department=department)
+        .select_related("submitted_by", "approved_by")
+        .first()
+    )
+    return DepartmentResults(department=department, review=review, lines=lines)
+
+
+@dataclass(frozen=True)
+class ApprovalDepartment:
+    department: Department
+    review: object
+    nominees: list
+    withdrawn: list
+
+
+def approval_list_for(*, quarter: Quarter) -> list[ApprovalDepartment]:
+    """Every department's nominees (award ≠ none) and withdrawals, for the office's approval."""
+
+    by_department: dict[int, dict[str, list]] = defaultdict(
+        lambda: {"nominees": [], "withdrawn": []}
+    )
+    results = (
+        QuarterResult.objects.filter(quarter=quarter)
+        .filter(Q(withdrawn=True) | ~Q(award_tier=AwardTier.NONE))
+        .select_related("employee")
+        .order_by("employee__number")
+    )
+    for result in results:
+        key = "withdrawn" if result.withdrawn else "nominees"
+        by_department[result.department_id][key].append(result)
+    reviews = (
+        DepartmentReview.objects.filter(quarter=quarter)
+        .select_related("department", "submitted_by")
+        .order_by("department__display_order", "department__name")
+    )
+    return [
+        ApprovalDepartment(
+            department=review.department,
+            review=review,
+            nominees=by_department[review.department_id]["nominees"],
+            withdrawn=by_department[review.department_id]["withdrawn"],
+        )
+        for review in reviews
+    ]
+
+
+@dataclass(frozen=True)
+class PublicNotice:
+    quarter: Quarter
+    rules: RuleSettings | None
+    department: Department | None
+    winners: list
+    pending_objections: int
+
+
+def public_notice_for(*, quarter: Quarter, department: Department | None = None) -> PublicNotice:
+    """The approved winners of a published quarter, for the notice posted in every department.
+
+    The notice is public inside the company, so it does not go through `visible_to`:
+    it shows only names, departments, awards and their amounts.
+    """
+
+    winners = (
+        QuarterResult.objects.winners()
+        .filter(quarter=quarter, approval=Approval.APPROVED)
+        .select_related("employee", "department")
+        .order_by("department__display_order", "department__name", "-final", "employee__number")
+    )
+    if department is not None:
+        winners = winners.filter(department=department)
+    return PublicNotice(
+        quarter=quarter,
+        rules=RuleSettings.objects.filter(quarter=quarter).first(),
+        department=department,
+        winners=list(winners),
+        pending_objections=Objection.objects.filter(
+            quarter=quarter, status=ObjectionStatus.PENDING
+        ).count(),
+    )
+
+
+def objections_for(*, quarter: Quarter) -> list:
+    """The objections of `quarter`, pending first, with who raised, recorded and ruled."""
+
+    return list(
+        Objection.objects.filter(quarter=quarter)
+        .select_related("employee__department", "recorded_by", "ruled_by")
+        .annotate(
+            pending_first=Case(
+                When(status=ObjectionStatus.PENDING, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("pending_first", "-created_at", "-id")
+    )
+
+
+def objection_targets_for(*, quarter: Quarter):
+    """The employees an objection may name: the approved winners of `quarter`."""
+
+    winners = QuarterResult.objects.winners().filter(quarter=quarter, approval=Approval.APPROVED)
+    return (
+        Employee.objects.filter(pk__in=winners.values("employee_id"))
+        .select_related("department")
+        .order_by("department__display_order", "number")
+    )
+
+
+# --- The event ledger and the office's queue -------------------------------------
+# Event, EventQuerySet and rules.event_points are imported inside the functions:
+# this block is appended to the module and may not add imports at its top.
+
+
+def event_ledger_allowed(*, user: User) -> bool:
+    """The office and HR read every event, a head their department's; staff use their own page."""
+    return user.is_authenticated and (user.is_office or user.is_hr or user.is_department_head)
+
+
+def event_ledger_departments(*, user: User) -> DepartmentQuerySet:
+    if not event_ledger_allowed(user=user):
+        return Department.objects.none()
+    return Department.objects.visible_to(user).order_by("display_order", "name")
+
+
+def event_quarter_codes() -> list[str]:
+    """The quarters the ledger offers: those in the database and the current one, newest first."""
+    qids = {
+        QuarterId(year, number) for year, number in Quarter.objects.values_list("year", "number")
+    }
+    qids.add(QuarterId.of(timezone.localdate()))
+    return [qid.code for qid in sorted(qids, reverse=True)]
+
+
+def event_lines(*, events: Iterable) -> list:
+    """The events, each with `shown_points` (its own, or its quarter's rule default) and
+    `points_are_default`; one query for the settings."""
+
+    events = list(events)
+    settings = rule_settings_by_quarter(qids={QuarterId.of(event.date) for event in events})
+    for event in events:
+        event.shown_points = event_points(
+            event.kind, event.points, settings[QuarterId.of(event.date)]
+        )
+        event.shown_points_text = score_text(event.shown_points)
+        event.points_are_default = event.points is None and event.shown_points is not None
+    return events
+
+
+def event_ledger(
+    *,
+    user: User,
+    quarter: QuarterId,
+    department: Department | None = None,
+    kind: str = "",
+    validity: str = "",
+):
+    """The events of `quarter` that `user` may read, filtered, newest first."""
+
+    if not event_ledger_allowed(user=user):
+        return Event.objects.none()
+    events = (
+        Event.objects.visible_to(user)
+        .in_quarter(quarter)
+        .select_related("employee__department", "ruled_by", "created_by")
+        .order_by("-date", "-id")
+    )
+    if department is not None:
+        events = events.filter(employee__department=department)
+    if kind:
+        events = events.filter(kind=kind)
+    if validity:
+        events = events.filter(validity=validity)
+    return events
+
+
+def _locked_days() -> Q:
+    """The dates of every locked quarter, as one condition."""
+    condition = Q(pk__in=[])
+    for year, number in Quarter.objects.locked().values_list("year", "number"):
+        qid = QuarterId(year, number)
+        condition |= Q(date__range=(qid.first_day, qid.last_day))
+    return condition
+
+
+def event_queue_for(*, user: User, source: str = "") -> tuple:
+    """The office's pending events, oldest first, as (those it can rule, those too late).
+
+    Too late: pending events dated in a locked (closed or later) quarter.
+    """
+
+    if not user.is_authenticated or not user.is_office:
+        return Event.objects.none(), Event.objects.none()
+    pending = (
+        Event.objects.visible_to(user)
+        .pending()
+        .select_related("employee__department", "feedback_message")
+        .order_by("date", "id")
+    )
+    if source:
+        pending = pending.filter(source=source)
+    locked = _locked_days()
+    return pending.exclude(locked), pending.filter(locked)
+
+
+def event_for_queue(*, user: User, pk: int):
+    """One event the office may rule, with what the queue shows of it; None otherwise."""
+
+    if not user.is_authenticated or not user.is_office:
+        return None
+    return (
+        Event.objects.visible_to(user)
+        .select_related("employee__department", "feedback_message", "ruled_by")
+        .filter(pk=pk)
+        .first()
+    )
+
+
+# --- Rule settings -----------------------------------------------------------------
+
+
+def rule_settings_for(*, quarter: Quarter | None) -> RuleSettings:
+    """A quarter's rule settings; the company defaults for a quarter not yet in the database."""
+    if quarter is not None:
+        own = RuleSettings.objects.filter(quarter=quarter).select_related("updated_by").first()
+        if own is not None:
+            return own
+    return RuleSettings.objects.filter(is_default=True).first() or RuleSettings()

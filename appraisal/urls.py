@@ -1,8 +1,8 @@
 import datetime
 
-from django.urls import path, register_converter
+from django.urls import include, path, register_converter
 
-from appraisal import views
+from appraisal.views import sheets as views
 
 app_name = "appraisal"
 
@@ -19,7 +19,20 @@ class DayConverter:
         return value.isoformat()
 
 
+class QuarterConverter:
+    """A quarter written 2026Q3, passed to the view as that code."""
+
+    regex = r"\d{4}Q[1-4]"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: object) -> str:
+        return getattr(value, "code", str(value))
+
+
 register_converter(DayConverter, "appraisal_day")
+register_converter(QuarterConverter, "quarter")
 
 urlpatterns = [
     path("sheets/", views.day_grid, name="grid"),
@@ -31,4 +44,10 @@ urlpatterns = [
         views.sheet_history,
         name="history",
     ),
+    # The office's and HR's workbench: quarters, results, notice, objections, payout.
+    path("quarters/", include("appraisal.urls_quarters")),
+    # The event ledger and the office's queue of pending events.
+    path("events/", include("appraisal.urls_events")),
+    # The numbers of the rules, per quarter.
+    path("settings/", include("appraisal.urls_settings")),
 ]

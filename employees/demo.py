@@ -35,9 +35,10 @@ from appraisal.models import (
     EventSource,
     EventValidity,
     Quarter,
+    QuarterStatus,
 )
 from appraisal.rules import CATEGORY_MAX, Category, QuarterId
-from appraisal.services import event_record, quarter_ensure
+from appraisal.services import event_record, quarter_approve, quarter_close, quarter_ensure
 from awards.services import work_badge_issue
 from employees.models import Department, DepartmentKind, Employee, EmploymentForm, Role, User
 from employees.services import role_groups_sync
@@ -492,6 +493,9 @@ class DemoSummary:
     events_added: int
     pending_events: int
     skipped_quarters: tuple[str, ...]
+    past_quarter_status: QuarterStatus
+    published_on: datetime.date | None
+    notice_ends_on: datetime.date | None
 
 
 @dataclass(frozen=True)
@@ -574,6 +578,9 @@ def demo_company_load(*, today: datetime.date | None = None) -> DemoSummary:
             today=today,
         )
 
+    skipped = tuple(q.code for q in (past, current) if q.is_locked)
+    past = _past_quarter_publish(quarter=past, current=current_qid, office=office, today=today)
+
     demo_employees = Employee.objects.filter(number__in=[e.number for e in roster])
     demo_events = Event.objects.filter(employee__in=demo_employees)
     return DemoSummary(
@@ -588,8 +595,28 @@ def demo_company_load(*, today: datetime.date | None = None) -> DemoSummary:
         events=demo_events.count(),
         events_added=events_added,
         pending_events=demo_events.pending().count(),
-        skipped_quarters=tuple(q.code for q in (past, current) if q.is_locked),
+        skipped_quarters=skipped,
+        past_quarter_status=QuarterStatus(past.status),
+        published_on=past.published_on,
+        notice_ends_on=past.notice_ends_on,
     )
+
+
+def _past_quarter_publish(
+    *, quarter: Quarter, current: QuarterId, office: User, today: datetime.date
+) -> Quarter:
+    """Close the past quarter and publish its list, so the demo always has a notice to show.
+
+    The office publishes ten days into the next quarter (or today, when that is
+    sooner): early in a quarter the notice is running, later on it has ended
+    and the quarter waits for the daily finalize job. A quarter someone has
+    already closed is left as it is.
+    """
+    if quarter.status == QuarterStatus.OPEN:
+        quarter_close(quarter=quarter, closed_by=office, today=today)
+        published_on = min(today, current.first_day + datetime.timedelta(days=9))
+        quarter = quarter_approve(quarter=quarter, approved_by=office, on=published_on, today=today)
+    return quarter
 
 
 def _upsert(

@@ -10,7 +10,6 @@ from datetime import date
 from decimal import Decimal
 
 from django.db.models import Q
-from django.utils.translation import gettext as _
 
 from appraisal import rules
 from appraisal.models import (
@@ -18,13 +17,16 @@ from appraisal.models import (
     Criterion,
     DailySheet,
     Event,
-    EventKind,
     QuarterResult,
     QuarterStatus,
     RuleSettings,
 )
 from appraisal.rules import CATEGORY_MAX, Category, QuarterId
-from appraisal.selectors import band_thresholds, rule_settings_by_quarter
+from appraisal.selectors import (
+    band_thresholds,
+    disqualification_reason_text,
+    rule_settings_by_quarter,
+)
 from awards.models import AwardBadge, WorkBadge
 from employees.models import Department, Employee, EmployeeQuerySet, User
 
@@ -83,28 +85,6 @@ def month_shift(*, month: date, by: int) -> date:
 def score_band(*, total: Decimal, settings: RuleSettings) -> str:
     """The colour band of a score under the quarter's thresholds."""
     return rules.score_band(total, **band_thresholds(settings)).value
-
-
-def disqualification_reason_text(*, reason: object) -> str:
-    """One item of `QuarterResult.disqualification_reasons` as text.
-
-    An item is a string, or a dict with a "code" (often an event kind) and a
-    "detail"; anything else is shown as it is.
-    """
-    if isinstance(reason, dict):
-        code = str(reason.get("code", "") or "")
-        label = str(EventKind(code).label) if code in EventKind.values else code
-        detail = reason.get("detail")
-        if detail in (None, ""):
-            detail = _(", ").join(
-                str(value)
-                for key, value in reason.items()
-                if key != "code" and value not in ("", None)
-            )
-        if label and detail:
-            return _("%(label)s: %(detail)s") % {"label": label, "detail": detail}
-        return str(label or detail)
-    return str(reason)
 
 
 @dataclass(frozen=True)

@@ -1,15 +1,29 @@
+import io
+
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.files.uploadhandler import (
+    FileUploadHandler,
+    SkipFile,
+    TemporaryFileUploadHandler,
+)
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_GET, require_http_methods
 
+from config.xlsx import ImportRejected
+from employees.forms import EmployeeImportForm
 from employees.selectors import (
     day_from_param,
     employee_list_for,
     month_from_param,
     my_scores_for,
 )
+from employees.services import EMPLOYEE_HEADERS, employees_import
 
 
 @login_required
@@ -45,3 +59,135 @@ def my_scores(request: HttpRequest) -> HttpResponse:
         day=day,
     )
     return render(request, "employees/my_scores.html", {"scores": scores})
+
+
+# --- HR's employee upload (interfaces.md: import_employees) ---------------------------
+
+# The example row of the template workbook: a frontline contract worker.
+IMPORT_TEMPLATE_EXAMPLE = ("D1001", "张三", "装卸作业部", "一线", "理货员", "合同工", "否")
+# Room for the multipart framing and the CSRF field around the file itself.
+_UPLOAD_OVERHEAD = 64 * 1024
+
+
+class _SizeLimitUploadHandler(FileUploadHandler):
+    """Stops a file that grows past IMPORT_MAX_BYTES while it streams in.
+
+    Django puts no limit on file uploads (DATA_UPLOAD_MAX_MEMORY_SIZE leaves files
+    out); without this an upload of any size would be written to the temporary
+    folder before the import refuses it. The file is skipped, the rest of the
+    form is still read, and the view shows the refusal on the field.
+    """
+
+    def __init__(self, request: HttpRequest, limit: int) -> None:
+        super().__init__(request)
+        self.limit = limit
+        self.too_big = False
+
+    def handle_raw_input(
+        self,
+        input_data: object,
+        META: dict[str, object],
+        content_length: int,
+        boundary: bytes,
+        encoding: str | None = None,
+    ) -> None:
+        if content_length > self.limit + _UPLOAD_OVERHEAD:
+            self.too_big = True
+        return None
+
+    def new_file(self, *args: object, **kwargs: object) -> None:
+        super().new_file(*args, **kwargs)
+        if self.too_big:
+            raise SkipFile
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
+        if start + len(raw_data) > self.limit:
+            self.too_big = True
+            raise SkipFile
+        return raw_data
+
+    def file_complete(self, file_size: int) -> None:
+        return None  # the temporary-file handler after this one keeps the file
+
+
+def _require_import_role(request: HttpRequest) -> None:
+    # HR keeps the staff list; the office runs the appraisal and may do it too.
+    if not (request.user.is_hr or request.user.is_office):
+        raise PermissionDenied
+
+
+@csrf_exempt  # the upload handlers must be set before the CSRF check reads the body
+@login_required
+@require_http_methods(["GET", "POST"])
+def employee_import(request: HttpRequest) -> HttpResponse:
+    """HR uploads the employee workbook; all or nothing, every bad row listed.
+
+    The role is checked before the body is read, so nobody else's upload is even
+    parsed; the CSRF check runs in `_employee_import` (csrf_protect).
+    """
+    _require_import_role(request)
+    limit = _SizeLimitUploadHandler(request, settings.IMPORT_MAX_BYTES)
+    if request.method == "POST":
+        # Straight to a temporary file, never into memory; the service reads it from there.
+        request.upload_handlers = [limit, TemporaryFileUploadHandler(request)]
+    return _employee_import(request, limit)
+
+
+@csrf_protect
+def _employee_import(request: HttpRequest, limit: _SizeLimitUploadHandler) -> HttpResponse:
+    context: dict[str, object] = {
+        "headers": EMPLOYEE_HEADERS,
+        "example": IMPORT_TEMPLATE_EXAMPLE,
+        "max_bytes": settings.IMPORT_MAX_BYTES,
+    }
+    if request.method != "POST":
+        context["form"] = EmployeeImportForm()
+        return render(request, "employees/import.html", context)
+    form = EmployeeImportForm(request.POST, request.FILES, too_big=limit.too_big)
+    context["form"] = form
+    if not form.is_valid():
+        return render(request, "employees/import.html", context)
+    upload = form.cleaned_data["file"]
+    try:
+        report = employees_import(source=upload, name=upload.name, imported_by=request.user)
+    except ImportRejected as exc:
+        context["rejected"] = exc.errors
+        context["rejected_name"] = upload.name
+    else:
+        context["report"] = report
+        context["form"] = EmployeeImportForm()
+    finally:
+        upload.close()
+    return render(request, "employees/import.html", context)
+
+
+@login_required
+@require_GET
+def employee_import_template(request: HttpRequest) -> FileResponse:
+    """An empty employee workbook: the header row and one example row."""
+    _require_import_role(request)
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "员工"
+    sheet.append(list(EMPLOYEE_HEADERS))
+    sheet.append(list(IMPORT_TEMPLATE_EXAMPLE))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for column, width in zip("ABCDEFG", (10, 10, 14, 10, 12, 10, 10), strict=True):
+        sheet.column_dimensions[column].width = width
+    # 工号 stays text, so that leading zeros survive when HR types them.
+    sheet.column_dimensions["A"].number_format = "@"
+    sheet["A2"].number_format = "@"
+    sheet.freeze_panes = "A2"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    buffer.seek(0)
+    return FileResponse(
+        buffer,
+        as_attachment=True,
+        filename="employees-template.xlsx",
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )

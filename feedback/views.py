@@ -11,14 +11,16 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_safe
 
+from appraisal.models import EventSource
 from awards.models import WorkBadge
 from feedback.forms import FeedbackForm, LookupForm
-from feedback.selectors import feedback_badge_for_token, feedback_lookup, feedback_received_for
+from feedback.selectors import feedback_badge_for_token, feedback_lookup
 from feedback.services import FeedbackRateLimited, feedback_submit
 
 
@@ -93,9 +95,9 @@ def thanks(request: HttpRequest, token: str) -> HttpResponse:
 @login_required
 @require_GET
 def received(request: HttpRequest) -> HttpResponse:
-    """The office's list of feedback received, until the office's pending queue exists."""
+    """The office reads and rules on incoming feedback in its queue of pending WeChat events."""
     if not request.user.is_office:
         raise PermissionDenied
-    messages = feedback_received_for(user=request.user)
-    page = Paginator(messages, 50).get_page(request.GET.get("page"))
-    return render(request, "feedback/received.html", {"page": page})
+    return redirect(
+        f"{reverse('appraisal:event_queue')}?{urlencode({'source': EventSource.WECHAT})}"
+    )

@@ -201,3 +201,423 @@ def test_an_event_takes_its_kinds_default_points_when_blank(kind, points, expect
     )
 
     assert event_points(kind, points, rules) == expected
+
+
+# --- The quarter's outcome and calendar (rules.md sections 3 to 6) -----------------
+
+from datetime import timedelta  # noqa: E402
+from types import SimpleNamespace  # noqa: E402
+
+from appraisal.rules import (  # noqa: E402
+    DISQUALIFIES_NEXT_QUARTER,
+    DISQUALIFIES_THIS_QUARTER,
+    Disqualification,
+    EventFact,
+    EventTally,
+    NotAppraised,
+    QuarterId,
+    Reason,
+    Tier,
+    add_months,
+    award_for,
+    disqualifications,
+    final_from,
+    may_close,
+    may_finalize,
+    not_appraised_reason,
+    notice_end,
+    payout_month,
+    quarter_outcome,
+    tally_events,
+    tier_of,
+)
+
+Q3 = QuarterId(2026, 3)
+
+
+def outcome_rules(**overrides):
+    """The company defaults of rules.md, as a RuleSettings row would carry them."""
+    values = {
+        "best_min": D("95"),
+        "ambassador_min": D("90"),
+        "style_min": D("85"),
+        "training_below": D("80"),
+        "best_award": D("500"),
+        "ambassador_award": D("300"),
+        "style_award": D("200"),
+        "monthly_deduction_limit": D("15"),
+        "praise_points": D("10"),
+        "badge_not_worn_points": D("5"),
+        "badge_lost_points": D("2"),
+    }
+    values.update({key: D(str(value)) for key, value in overrides.items()})
+    return SimpleNamespace(**values)
+
+
+RULES = outcome_rules()
+
+
+def fact(day, kind, validity="valid", points=None, amount="0"):
+    return EventFact(
+        day=day,
+        kind=kind,
+        validity=validity,
+        points=None if points is None else D(str(points)),
+        amount=D(str(amount)),
+    )
+
+
+@pytest.mark.parametrize(
+    ("final", "tier", "training"),
+    [
+        ("100.50", Tier.BEST, False),
+        ("95.00", Tier.BEST, False),
+        ("94.99", Tier.AMBASSADOR, False),
+        ("90", Tier.AMBASSADOR, False),
+        ("89.99", Tier.STYLE, False),
+        ("85", Tier.STYLE, False),
+        ("84.99", Tier.NONE, False),
+        ("80", Tier.NONE, False),
+        ("79.99", Tier.NONE, True),
+        ("0", Tier.NONE, True),
+    ],
+)
+def test_tier_of_uses_half_open_intervals_and_training_is_below_80(final, tier, training):
+    assert tier_of(D(final), RULES) == tier
+    outcome = quarter_outcome(
+        days=1, total=D(final), tallies=[], award_badge_lost_before=False, rules=RULES
+    )
+    assert (outcome.score_tier, outcome.award_tier, outcome.training) == (tier, tier, training)
+
+
+def test_tier_of_follows_the_quarters_thresholds():
+    rules = outcome_rules(best_min="92", ambassador_min="88")
+
+    assert tier_of(D("92"), rules) == Tier.BEST
+    assert tier_of(D("91.99"), rules) == Tier.AMBASSADOR
+    assert tier_of(D("87.99"), rules) == Tier.STYLE
+
+
+def test_award_for_each_tier():
+    assert [award_for(tier, RULES) for tier in Tier] == [D("500"), D("300"), D("200"), D("0")]
+
+
+def test_tally_events_keeps_only_valid_events_of_the_quarter():
+    events = [
+        fact(date(2026, 7, 1), "praise_letter"),
+        fact(date(2026, 7, 20), "praise_letter", points="5", amount="100"),
+        fact(date(2026, 7, 21), "praise_letter", validity="pending"),
+        fact(date(2026, 7, 22), "praise_letter", validity="invalid"),
+        fact(date(2026, 6, 30), "praise_letter"),
+        fact(date(2026, 10, 1), "praise_letter"),
+        fact(date(2025, 8, 1), "praise_letter"),  # same month, another year
+        fact(date(2026, 9, 30), "monthly_deduction", points="3", amount="-30"),
+    ]
+
+    assert tally_events(events, Q3) == [
+        EventTally(kind="monthly_deduction", month=9, count=1, points=D("3"), fines=D("30")),
+        EventTally(
+            kind="praise_letter",
+            month=7,
+            count=2,
+            points=D("5"),
+            blank_points=1,
+            rewards=D("100"),
+        ),
+    ]
+
+
+def test_tally_events_of_nothing_is_empty():
+    assert tally_events([fact(date(2026, 7, 1), "pennant", validity="pending")], Q3) == []
+
+
+def test_exactly_15_deduction_points_in_one_month_disqualify():
+    tallies = tally_events(
+        [
+            fact(date(2026, 8, 1), "monthly_deduction", points="10"),
+            fact(date(2026, 8, 31), "monthly_deduction", points="5"),
+        ],
+        Q3,
+    )
+
+    assert disqualifications(tallies, award_badge_lost_before=False, rules=RULES) == [
+        Disqualification(code=Reason.MONTHLY_DEDUCTIONS, month=8, points=D("15"))
+    ]
+
+
+def test_10_and_5_deduction_points_in_two_months_do_not_disqualify():
+    tallies = tally_events(
+        [
+            fact(date(2026, 7, 31), "monthly_deduction", points="10"),
+            fact(date(2026, 8, 1), "monthly_deduction", points="5"),
+        ],
+        Q3,
+    )
+
+    assert disqualifications(tallies, award_badge_lost_before=False, rules=RULES) == []
+
+
+def test_14_5_deduction_points_in_a_month_do_not_disqualify():
+    tallies = tally_events(
+        [
+            fact(date(2026, 9, 1), "monthly_deduction", points="12.5"),
+            fact(date(2026, 9, 3), "award_badge_lost"),  # its default 2 points: 14.5
+        ],
+        Q3,
+    )
+
+    assert disqualifications(tallies, award_badge_lost_before=False, rules=RULES) == []
+    assert (
+        disqualifications(
+            tally_events([fact(date(2026, 9, 1), "monthly_deduction", points="14.5")], Q3),
+            award_badge_lost_before=False,
+            rules=RULES,
+        )
+        == []
+    )
+
+
+def test_badge_defaults_count_toward_the_months_deductions():
+    tallies = tally_events(
+        [
+            fact(date(2026, 7, 1), "badge_not_worn"),
+            fact(date(2026, 7, 2), "badge_not_worn"),
+            fact(date(2026, 7, 3), "award_badge_lost"),
+            fact(date(2026, 7, 4), "monthly_deduction", points="3"),
+        ],
+        Q3,
+    )
+
+    assert disqualifications(tallies, award_badge_lost_before=False, rules=RULES) == [
+        Disqualification(code=Reason.MONTHLY_DEDUCTIONS, month=7, points=D("15"))
+    ]
+
+
+def test_every_disqualification_reason_is_listed():
+    tallies = tally_events(
+        [
+            fact(date(2026, 7, 1), "wechat_complaint"),
+            fact(date(2026, 8, 1), "wechat_complaint"),
+            fact(date(2026, 7, 5), "group_complaint"),
+            fact(date(2026, 7, 6), "company_complaint"),
+            fact(date(2026, 7, 7), "internal_complaint"),
+            fact(date(2026, 9, 9), "work_badge_lost", amount="-200"),
+            fact(date(2026, 9, 10), "monthly_deduction", points="13"),
+        ],
+        Q3,
+    )
+
+    reasons = disqualifications(tallies, award_badge_lost_before=True, rules=RULES)
+
+    assert [reason.as_json() for reason in reasons] == [
+        {"code": "company_complaint", "count": 1},
+        {"code": "group_complaint", "count": 1},
+        {"code": "internal_complaint", "count": 1},
+        {"code": "wechat_complaint", "count": 2},
+        {"code": "work_badge_lost", "count": 1},
+        {"code": "monthly_deductions", "month": 9, "points": "15.0"},
+        {"code": "award_badge_lost_previous_quarter"},
+    ]
+
+
+def test_an_award_badge_lost_disqualifies_only_the_next_quarter():
+    assert "award_badge_lost" not in DISQUALIFIES_THIS_QUARTER
+    assert "award_badge_lost" in DISQUALIFIES_NEXT_QUARTER
+    tallies = tally_events([fact(date(2026, 7, 1), "award_badge_lost", amount="-200")], Q3)
+
+    assert disqualifications(tallies, award_badge_lost_before=False, rules=RULES) == []
+    assert [d.code for d in disqualifications([], award_badge_lost_before=True, rules=RULES)] == [
+        Reason.AWARD_BADGE_LOST_PREVIOUS
+    ]
+
+
+def test_praise_lifts_the_final_score_across_a_tier():
+    tallies = tally_events(
+        [fact(date(2026, 7, 1), "pennant"), fact(date(2026, 8, 1), "wechat_praise", points="2")],
+        Q3,
+    )
+
+    outcome = quarter_outcome(
+        days=3, total=D("250.5"), tallies=tallies, award_badge_lost_before=False, rules=RULES
+    )
+
+    # 250.5 / 3 = 83.50; + 10 + 2 = 95.50
+    assert (outcome.average, outcome.bonus, outcome.final) == (D("83.50"), D("12.00"), D("95.50"))
+    assert (outcome.score_tier, outcome.award_tier, outcome.award_amount) == (
+        Tier.BEST,
+        Tier.BEST,
+        D("500.00"),
+    )
+    assert not outcome.disqualified
+
+
+def test_rewards_and_negative_amounts_as_fines_and_the_net():
+    tallies = tally_events(
+        [
+            fact(date(2026, 7, 1), "praise_letter", amount="150"),
+            fact(date(2026, 7, 2), "monthly_deduction", points="1", amount="-20.5"),
+            fact(date(2026, 8, 2), "award_badge_lost", amount="-200"),
+        ],
+        Q3,
+    )
+
+    outcome = quarter_outcome(
+        days=1, total=D("80"), tallies=tallies, award_badge_lost_before=False, rules=RULES
+    )
+
+    assert (outcome.final, outcome.award_tier) == (D("90.00"), Tier.AMBASSADOR)
+    assert (outcome.rewards, outcome.fines) == (D("150.00"), D("220.50"))
+    assert outcome.net_amount == D("229.50")  # 300 + 150 − 220.50
+
+
+def test_training_applies_while_disqualified_and_no_award_is_paid():
+    tallies = tally_events([fact(date(2026, 7, 1), "group_complaint", amount="-500")], Q3)
+
+    outcome = quarter_outcome(
+        days=2, total=D("150"), tallies=tallies, award_badge_lost_before=False, rules=RULES
+    )
+
+    assert (outcome.final, outcome.training, outcome.disqualified) == (D("75.00"), True, True)
+    assert (outcome.award_tier, outcome.award_amount, outcome.net_amount) == (
+        Tier.NONE,
+        D("0.00"),
+        D("-500.00"),
+    )
+
+
+def test_a_disqualified_best_score_keeps_its_score_tier_without_the_award():
+    tallies = tally_events([fact(date(2026, 7, 1), "wechat_complaint")], Q3)
+
+    outcome = quarter_outcome(
+        days=1, total=D("99"), tallies=tallies, award_badge_lost_before=False, rules=RULES
+    )
+
+    assert (outcome.score_tier, outcome.award_tier, outcome.award_amount) == (
+        Tier.BEST,
+        Tier.NONE,
+        D("0.00"),
+    )
+
+
+def test_the_bonus_has_no_cap_and_the_final_may_exceed_100():
+    tallies = tally_events([fact(date(2026, 7, d), "praise_letter") for d in range(1, 6)], Q3)
+
+    outcome = quarter_outcome(
+        days=1, total=D("100"), tallies=tallies, award_badge_lost_before=False, rules=RULES
+    )
+
+    assert (outcome.bonus, outcome.final, outcome.score_tier) == (
+        D("50.00"),
+        D("150.00"),
+        Tier.BEST,
+    )
+
+
+def test_an_outcome_needs_at_least_one_day():
+    with pytest.raises(ValueError):
+        quarter_outcome(
+            days=0, total=D("0"), tallies=[], award_badge_lost_before=False, rules=RULES
+        )
+
+
+def test_the_outcomes_money_and_scores_have_two_decimals():
+    outcome = quarter_outcome(
+        days=3, total=D("284.9"), tallies=[], award_badge_lost_before=False, rules=RULES
+    )
+
+    assert outcome.average == D("94.97")
+    for value in (outcome.average, outcome.bonus, outcome.final, outcome.award_amount):
+        assert value.as_tuple().exponent == -2
+
+
+@pytest.mark.parametrize(
+    ("published", "end"),
+    [
+        (date(2026, 10, 10), date(2026, 11, 10)),
+        (date(2026, 1, 31), date(2026, 2, 28)),
+        (date(2028, 1, 31), date(2028, 2, 29)),
+        (date(2026, 11, 30), date(2026, 12, 30)),
+        (date(2026, 12, 31), date(2027, 1, 31)),
+        (date(2026, 3, 31), date(2026, 4, 30)),
+        (date(2026, 8, 31), date(2026, 9, 30)),
+    ],
+)
+def test_the_notice_ends_one_calendar_month_later_clamped(published, end):
+    assert notice_end(published) == end
+
+
+def test_a_notice_of_several_months():
+    assert notice_end(date(2026, 12, 31), 2) == date(2027, 2, 28)
+
+
+@pytest.mark.parametrize(
+    ("day", "months", "expected"),
+    [
+        (date(2026, 12, 15), 1, date(2027, 1, 15)),
+        (date(2026, 11, 15), 2, date(2027, 1, 15)),
+        (date(2026, 1, 15), -1, date(2025, 12, 15)),
+        (date(2026, 3, 31), -1, date(2026, 2, 28)),
+        (date(2026, 10, 31), 14, date(2027, 12, 31)),
+        (date(2024, 2, 29), 12, date(2025, 2, 28)),
+        (date(2026, 5, 5), 0, date(2026, 5, 5)),
+    ],
+)
+def test_add_months_across_year_ends(day, months, expected):
+    assert add_months(day, months) == expected
+
+
+@pytest.mark.parametrize(
+    ("notice_ends", "month"),
+    [
+        (date(2026, 11, 10), date(2026, 12, 1)),
+        (date(2026, 12, 31), date(2027, 1, 1)),
+        (date(2026, 12, 1), date(2027, 1, 1)),
+        (date(2027, 1, 31), date(2027, 2, 1)),
+    ],
+)
+def test_the_payout_month_is_the_month_after_the_notice_ends(notice_ends, month):
+    assert payout_month(notice_ends) == month
+
+
+def test_a_quarter_may_be_final_from_the_day_after_the_notice_with_no_objection_pending():
+    end = date(2026, 11, 10)
+
+    assert final_from(end) == date(2026, 11, 11)
+    assert not may_finalize(notice_ends_on=end, today=end, pending_objections=0)
+    assert may_finalize(notice_ends_on=end, today=end + timedelta(days=1), pending_objections=0)
+    assert may_finalize(notice_ends_on=end, today=date(2027, 3, 1), pending_objections=0)
+    assert not may_finalize(notice_ends_on=end, today=date(2026, 11, 11), pending_objections=1)
+    assert final_from(date(2026, 12, 31)) == date(2027, 1, 1)
+
+
+def test_a_quarter_may_close_from_its_last_day_or_when_forced():
+    assert not may_close(Q3, today=date(2026, 9, 29))
+    assert may_close(Q3, today=date(2026, 9, 30))
+    assert may_close(Q3, today=date(2027, 1, 1))
+    assert may_close(Q3, today=date(2026, 7, 1), force=True)
+    assert may_close(QuarterId(2026, 4), today=date(2026, 12, 31))
+    assert not may_close(QuarterId(2026, 4), today=date(2026, 12, 30))
+
+
+@pytest.mark.parametrize(
+    ("is_supervisor", "days", "reason"),
+    [
+        (True, 60, NotAppraised.SUPERVISOR),
+        (True, 0, NotAppraised.SUPERVISOR),
+        (False, 0, NotAppraised.NO_SHEETS),
+        (False, 1, None),
+    ],
+)
+def test_not_appraised_reason(is_supervisor, days, reason):
+    assert not_appraised_reason(is_supervisor=is_supervisor, days=days) == reason
+
+
+def test_quarter_ids_across_year_ends():
+    assert QuarterId(2026, 4).next() == QuarterId(2027, 1)
+    assert QuarterId(2027, 1).previous() == QuarterId(2026, 4)
+    assert QuarterId(2026, 4).last_day == date(2026, 12, 31)
+    assert QuarterId(2026, 1).last_day == date(2026, 3, 31)
+    assert QuarterId.parse(" 2026q3 ") == Q3
+    assert QuarterId.of(date(2026, 9, 30)) == Q3
+    with pytest.raises(ValueError):
+        QuarterId.parse("2026Q0")

@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from appraisal.models import Criterion, DailySheet, QuarterStatus, SheetRevision
+from appraisal.models import Criterion, DailySheet, Quarter, QuarterStatus, SheetRevision
 from appraisal.rules import Category, QuarterId
 from appraisal.services import sheet_save, sheets_fill_full_marks
 from appraisal.tests.factories import DailySheetFactory, QuarterFactory
@@ -213,8 +213,10 @@ def test_a_day_after_today_is_refused(head, employee, today):
 
 def test_a_day_of_a_closed_quarter_is_refused(head, employee, today):
     closed = QuarterId.of(today).previous()
-    QuarterFactory(year=closed.year, number=closed.number, status=QuarterStatus.CLOSED)
+    quarter = QuarterFactory(year=closed.year, number=closed.number)
     existing = DailySheetFactory(employee=employee, day=closed.first_day)
+    # Closed after the sheet was written: PostgreSQL's trigger refuses sheets in a closed quarter.
+    Quarter.objects.filter(pk=quarter.pk).update(status=QuarterStatus.CLOSED)
 
     with pytest.raises(ValidationError):
         sheet_save(

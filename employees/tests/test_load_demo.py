@@ -11,7 +11,16 @@ from django.db import transaction
 from django.db.models import Count, F, Sum
 from django.test import override_settings
 
-from appraisal.models import DailySheet, Event, EventKind, EventValidity, Quarter, QuarterStatus
+from appraisal.models import (
+    AwardTier,
+    DailySheet,
+    Event,
+    EventKind,
+    EventValidity,
+    Quarter,
+    QuarterResult,
+    QuarterStatus,
+)
 from appraisal.rules import QuarterId
 from awards.models import WorkBadge
 from employees.demo import DEMO_PASSWORD, demo_roster
@@ -130,6 +139,11 @@ def fingerprint() -> dict[str, object]:
             WorkBadge.objects.values_list("employee__number", "issued_on", "status", "token")
         ),
         "quarters": sorted(Quarter.objects.values_list("year", "number", "status")),
+        "results": sorted(
+            QuarterResult.objects.values_list(
+                "quarter__number", "employee__number", "final", "award_tier", "approval"
+            )
+        ),
     }
 
 
@@ -141,7 +155,8 @@ def test_loading_twice_gives_exactly_the_same_data(demo):
     assert fingerprint() == first
     assert len(first["sheets"]) > 3000
     assert len(first["events"]) == 15
-    assert output.count("\n") == demo.count("\n")
+    # The second run says once more that the published past quarter was left alone.
+    assert output.count("\n") == demo.count("\n") + 1
 
 
 def test_departments_are_the_ten_of_the_measures_in_order_plus_the_safety_department(demo):
@@ -365,6 +380,9 @@ def test_a_bad_today_is_refused_and_changes_nothing(demo):
 
 
 def test_a_closed_past_quarter_is_left_as_it_is(demo):
+    past = Quarter.objects.filter(year=PAST.year, number=PAST.number)
+    # The demo published it; open it for a moment to take a sheet and an event away.
+    past.update(status=QuarterStatus.OPEN)
     sheet = DailySheet.objects.in_quarter(PAST).filter(is_spot_check=False).first()
     DailySheet.objects.filter(pk=sheet.pk).delete()
     Event.objects.in_quarter(PAST).filter(kind=EventKind.PENNANT).delete()
@@ -418,3 +436,32 @@ def test_the_admin_shows_the_demo_company_to_the_office(demo, client):
 
     assert response.status_code == 200
     assert "D0502" in response.content.decode()
+
+
+def test_the_past_quarter_is_closed_and_published_with_winners_a_disqualification_and_training(
+    demo,
+):
+    past = Quarter.objects.get(year=PAST.year, number=PAST.number)
+    assert past.status == QuarterStatus.PUBLISHED
+    assert past.published_on == datetime.date(2026, 10, 10)
+    assert past.notice_ends_on == datetime.date(2026, 11, 10)
+    results = QuarterResult.objects.filter(quarter=past)
+    tiers = set(results.values_list("award_tier", flat=True))
+    assert {AwardTier.BEST, AwardTier.AMBASSADOR, AwardTier.STYLE} <= tiers
+    complained = results.get(employee__number="D1007")
+    assert complained.disqualified and complained.award_tier == AwardTier.NONE
+    assert results.get(employee__number="D0607").disqualified
+    assert not results.get(employee__number="D0502").disqualified
+    assert results.filter(training=True).exists()
+    assert not results.filter(employee__is_supervisor=True).exists()
+    current = Quarter.objects.get(year=CURRENT.year, number=CURRENT.number)
+    assert current.status == QuarterStatus.OPEN
+
+
+def test_early_in_a_quarter_the_past_quarter_is_still_in_its_notice(db):
+    load_demo("2027-01-05")
+
+    past = Quarter.objects.get(year=2026, number=4)
+    assert past.status == QuarterStatus.PUBLISHED
+    assert past.published_on == datetime.date(2027, 1, 5)
+    assert past.notice_ends_on == datetime.date(2027, 2, 5)

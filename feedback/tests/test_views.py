@@ -308,23 +308,26 @@ def test_script_payload_is_stored_as_typed_and_shown_escaped_to_the_office(clien
     assert message.event.note == XSS
 
     client.force_login(office)
-    response = client.get(reverse("feedback:received"))
+    response = client.get(reverse("feedback:received"), follow=True)
 
     html = response.content.decode()
     assert response.status_code == 200
-    assert f'data-feedback-id="{message.pk}"' in html
+    assert f'data-event="{message.event_id}"' in html
     assert XSS not in html
     assert "&lt;script&gt;alert(&#x27;xss&#x27;)&lt;/script&gt;" in html
 
 
-def test_received_list_shows_feedback_with_its_event_validity(client, office):
+def test_received_list_sends_the_office_to_its_queue_of_wechat_events(client, office):
     message = FeedbackMessageFactory()
     client.force_login(office)
 
     response = client.get(reverse("feedback:received"))
 
-    assert list(response.context["page"]) == [message]
-    assert 'data-validity="pending"' in response.content.decode()
+    assert response.status_code == 302
+    assert response.url == reverse("appraisal:event_queue") + "?source=wechat"
+    queue = client.get(response.url)
+    assert [line.pk for line in queue.context["events"]] == [message.event_id]
+    assert 'data-validity="pending"' in queue.content.decode()
 
 
 @pytest.mark.parametrize(

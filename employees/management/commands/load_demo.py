@@ -77,6 +77,19 @@ class Command(BaseCommand):
                     % {"quarter": code}
                 )
             )
+        if summary.notice_ends_on is not None:
+            write(
+                _(
+                    "Quarter %(quarter)s is %(status)s: published on %(on)s, public notice "
+                    "until %(end)s."
+                )
+                % {
+                    "quarter": summary.past_quarter.code,
+                    "status": summary.past_quarter_status.label,
+                    "on": summary.published_on.isoformat(),
+                    "end": summary.notice_ends_on.isoformat(),
+                }
+            )
         write("")
         headers = (_("Username"), _("Role"), _("Department"), _("Name"))
         rows = [

@@ -1,0 +1,360 @@
+"""Charts of the quarter workbench, drawn on the server as inline SVG.
+
+No JavaScript and no CDN: the pictures are plain SVG inside a <figure>, with a
+<title>, a description and a visually hidden table holding every number, so a
+screen reader, a printer and a phone all get them. Each chart has three layers:
+
+- a read (`tier_counts`, `average_trend`): one grouped query into typed dataclasses;
+- a pure drawing (`render_tier_counts`, `render_average_trend`): data in, SVG out,
+  through a template (every text escaped), testable without a database;
+- the call the pages make (`tier_counts_svg`, `average_trend_svg`).
+
+Colours are Bootstrap's, the same per tier as the score bands of the grid and
+*my scores* (static/css/me.css).
+"""
+
+from __future__ import annotations
+
+import math
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from appraisal.models import LOCKED_STATUSES, AwardTier, Quarter, QuarterResult
+from employees.models import Department
+
+HUNDREDTH = Decimal("0.01")
+
+
+# --- Tiers per department -------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TierStyle:
+    key: str
+    label: str
+    fill: str
+    text: str  # the colour of a count written on the bar
+
+
+# The order of the segments, left to right. Every result falls in exactly one:
+# disqualified first, then off-post training (final below the threshold), then
+# the tier its final score reaches.
+TIERS: tuple[TierStyle, ...] = (
+    TierStyle("best", AwardTier.BEST.label, "#198754", "#ffffff"),
+    TierStyle("ambassador", AwardTier.AMBASSADOR.label, "#0d6efd", "#ffffff"),
+    TierStyle("style", AwardTier.STYLE.label, "#d4a106", "#212529"),
+    TierStyle("none", AwardTier.NONE.label, "#fd7e14", "#212529"),
+    TierStyle("training", gettext_lazy("Off-post training"), "#dc3545", "#ffffff"),
+    TierStyle("disqualified", gettext_lazy("Disqualified"), "#6c757d", "#ffffff"),
+)
+TIER_KEYS = tuple(tier.key for tier in TIERS)
+
+
+@dataclass(frozen=True, slots=True)
+class DepartmentTiers:
+    """How many of a department's appraised employees ended in each tier of a quarter."""
+
+    department_id: int
+    name: str
+    best: int = 0
+    ambassador: int = 0
+    style: int = 0
+    none: int = 0
+    training: int = 0
+    disqualified: int = 0
+
+    @property
+    def total(self) -> int:
+        return sum(self.count(key) for key in TIER_KEYS)
+
+    def count(self, key: str) -> int:
+        return getattr(self, key)
+
+
+def tier_counts(
+    *, quarter: Quarter, departments: QuerySet[Department] | None = None
+) -> list[DepartmentTiers]:
+    """Per department (in display order), its results of `quarter` counted by tier.
+
+    One grouped query. Only departments with results in the quarter appear;
+    `departments` narrows them (e.g. Department.objects.visible_to(user)).
+    """
+    results = QuarterResult.objects.filter(quarter=quarter)
+    if departments is not None:
+        results = results.filter(department__in=departments)
+    eligible = Q(disqualified=False, training=False)
+    rows = (
+        results.values("department_id", "department__name", "department__display_order")
+        .annotate(
+            best=Count("pk", filter=eligible & Q(score_tier=AwardTier.BEST)),
+            ambassador=Count("pk", filter=eligible & Q(score_tier=AwardTier.AMBASSADOR)),
+            style=Count("pk", filter=eligible & Q(score_tier=AwardTier.STYLE)),
+            none=Count("pk", filter=eligible & Q(score_tier=AwardTier.NONE)),
+            training=Count("pk", filter=Q(disqualified=False, training=True)),
+            disqualified=Count("pk", filter=Q(disqualified=True)),
+        )
+        .order_by("department__display_order", "department__name")
+    )
+    return [
+        DepartmentTiers(
+            department_id=row["department_id"],
+            name=row["department__name"],
+            **{key: row[key] for key in TIER_KEYS},
+        )
+        for row in rows
+    ]
+
+
+# Geometry of the bar chart, in viewBox units: about CSS pixels on a phone; the
+# figure grows to at most 36rem on a wider screen (charts/_print.html).
+_BAR_VIEW_WIDTH = 400
+_BAR_LABEL_WIDTH = 84
+_BAR_TOTAL_WIDTH = 30
+_BAR_HEIGHT = 18
+_BAR_GAP = 8
+_BAR_PAD = 4
+_NAME_CHARS = 6
+
+
+def _num(value: float) -> str:
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def _short(name: str, limit: int = _NAME_CHARS) -> str:
+    return name if len(name) <= limit else name[: limit - 1] + "…"
+
+
+def _chart_id(prefix: str) -> str:
+    # Several charts may share a page; their aria references must not collide.
+    return f"{prefix}-{secrets.token_hex(4)}"
+
+
+def render_tier_counts(
+    data: Sequence[DepartmentTiers], *, title: str | None = None, chart_id: str | None = None
+) -> SafeString:
+    """A stacked horizontal bar per department; bar lengths share one scale.
+
+    Pure: no database. An empty `data` renders a short message instead.
+    """
+    title = title or _("Employees per tier")
+    largest = max((item.total for item in data), default=0)
+    bar_width = _BAR_VIEW_WIDTH - _BAR_LABEL_WIDTH - _BAR_TOTAL_WIDTH
+    rows = []
+    for index, item in enumerate(data):
+        y = _BAR_PAD + index * (_BAR_HEIGHT + _BAR_GAP)
+        x = float(_BAR_LABEL_WIDTH)
+        segments = []
+        for tier in TIERS:
+            count = item.count(tier.key)
+            if not count:
+                continue
+            width = count / largest * bar_width
+            segments.append(
+                {
+                    "tier": tier,
+                    "count": count,
+                    "x": _num(x),
+                    "width": _num(width),
+                    "text_x": _num(x + width / 2),
+                    # A count is written on its segment only when it fits.
+                    "show_count": width >= 7 + 6 * len(str(count)),
+                }
+            )
+            x += width
+        rows.append(
+            {
+                "item": item,
+                "short_name": _short(item.name),
+                "y": y,
+                "text_y": _num(y + _BAR_HEIGHT / 2),
+                "segments": segments,
+                "total_x": _num(x + 4),
+            }
+        )
+    height = _BAR_PAD * 2 + len(data) * (_BAR_HEIGHT + _BAR_GAP) - _BAR_GAP
+    return render_to_string(
+        "appraisal/charts/tier_counts.html",
+        {
+            "id": chart_id or _chart_id("tier-chart"),
+            "title": title,
+            "tiers": TIERS,
+            "rows": rows,
+            "data": data,
+            "width": _BAR_VIEW_WIDTH,
+            "height": max(height, 1),
+            "label_x": _BAR_LABEL_WIDTH - 6,
+            "bar_height": _BAR_HEIGHT,
+            "total": sum(item.total for item in data),
+        },
+    )
+
+
+def tier_counts_svg(*, quarter: Quarter, departments: QuerySet | None = None) -> SafeString:
+    """The quarter's tiers per department, ready to put in a page."""
+    return render_tier_counts(
+        tier_counts(quarter=quarter, departments=departments),
+        title=_("Employees per tier in %(quarter)s") % {"quarter": quarter.code},
+    )
+
+
+# --- Averages across quarters -------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class QuarterAverage:
+    """The mean final score and the mean quarter average of one closed quarter."""
+
+    quarter_id: int
+    code: str
+    employees: int
+    final: Decimal
+    average: Decimal
+
+
+def _exact_sum(value: object) -> Decimal:
+    # PostgreSQL sums decimals exactly; SQLite hands back a float. Every value
+    # has two decimals, so rounding the sum to hundredths gives it back exactly.
+    return Decimal(str(value or 0)).quantize(HUNDREDTH, rounding=ROUND_HALF_UP)
+
+
+def _mean(total: object, count: int) -> Decimal:
+    return (_exact_sum(total) / count).quantize(HUNDREDTH, rounding=ROUND_HALF_UP)
+
+
+def average_trend(
+    *,
+    quarters: Sequence[Quarter] | None = None,
+    department: Department | None = None,
+    limit: int = 8,
+) -> list[QuarterAverage]:
+    """Per closed quarter (closed, published, final or paid), oldest first, the averages.
+
+    One grouped query. Without `quarters`, the latest `limit` closed quarters;
+    `department` narrows the results to the ones closed in that department.
+    Averages are Decimals rounded half-up to two places.
+    """
+    results = QuarterResult.objects.filter(quarter__status__in=LOCKED_STATUSES)
+    if quarters is not None:
+        results = results.filter(quarter__in=[quarter.pk for quarter in quarters])
+    if department is not None:
+        results = results.filter(department=department)
+    rows = (
+        results.values("quarter_id", "quarter__year", "quarter__number")
+        .annotate(employees=Count("pk"), final_sum=Sum("final"), average_sum=Sum("average"))
+        .order_by("-quarter__year", "-quarter__number")
+    )
+    if quarters is None:
+        rows = rows[:limit]
+    return [
+        QuarterAverage(
+            quarter_id=row["quarter_id"],
+            code=f"{row['quarter__year']}Q{row['quarter__number']}",
+            employees=row["employees"],
+            final=_mean(row["final_sum"], row["employees"]),
+            average=_mean(row["average_sum"], row["employees"]),
+        )
+        for row in reversed(list(rows))
+    ]
+
+
+_LINE_VIEW_WIDTH = 400
+_LINE_VIEW_HEIGHT = 220
+_LINE_LEFT = 34
+_LINE_RIGHT = 14
+_LINE_TOP = 22
+_LINE_BOTTOM = 190
+_LINE_INSET = 24  # the first and last points keep off the axes
+
+
+def _scale(values: Iterable[Decimal]) -> tuple[int, int, int]:
+    """The y axis: from, to and the step of the grid lines, on round numbers."""
+    values = list(values)
+    low = math.floor((float(min(values)) - 2) / 5) * 5
+    high = math.ceil((float(max(values)) + 2) / 5) * 5
+    low = max(low, 0)
+    if high - low < 10:
+        high = low + 10
+    step = 5 if high - low <= 30 else 10
+    low = low // step * step
+    return low, high, step
+
+
+def render_average_trend(
+    data: Sequence[QuarterAverage], *, title: str | None = None, chart_id: str | None = None
+) -> SafeString:
+    """Two lines over the quarters: the mean final score (labelled) and the mean average.
+
+    Pure: no database. An empty `data` renders a short message instead.
+    """
+    title = title or _("Average scores per quarter")
+    context: dict[str, object] = {
+        "id": chart_id or _chart_id("trend-chart"),
+        "title": title,
+        "data": data,
+    }
+    if data:
+        low, high, step = _scale([*(item.final for item in data), *(item.average for item in data)])
+        plot_height = _LINE_BOTTOM - _LINE_TOP
+        inner_left = _LINE_LEFT + _LINE_INSET
+        inner_width = _LINE_VIEW_WIDTH - _LINE_RIGHT - _LINE_INSET - inner_left
+
+        def y_of(value: Decimal | int) -> float:
+            return _LINE_BOTTOM - (float(value) - low) / (high - low) * plot_height
+
+        def x_of(index: int) -> float:
+            if len(data) == 1:
+                return inner_left + inner_width / 2
+            return inner_left + index * inner_width / (len(data) - 1)
+
+        points = [
+            {
+                "item": item,
+                "x": _num(x_of(index)),
+                "final_y": _num(y_of(item.final)),
+                "average_y": _num(y_of(item.average)),
+                # The label goes above the final point, or below it when the
+                # average line runs above.
+                "label_y": _num(
+                    y_of(item.final) - 7 if item.final >= item.average else y_of(item.final) + 14
+                ),
+            }
+            for index, item in enumerate(data)
+        ]
+        context.update(
+            {
+                "width": _LINE_VIEW_WIDTH,
+                "height": _LINE_VIEW_HEIGHT,
+                "left": _LINE_LEFT,
+                "right": _LINE_VIEW_WIDTH - _LINE_RIGHT,
+                "bottom": _LINE_BOTTOM,
+                "axis_label_x": _LINE_LEFT - 4,
+                "x_label_y": _LINE_BOTTOM + 16,
+                "grid": [
+                    {"value": value, "y": _num(y_of(value))} for value in range(low, high + 1, step)
+                ],
+                "points": points,
+                "final_line": " ".join(f"{p['x']},{p['final_y']}" for p in points),
+                "average_line": " ".join(f"{p['x']},{p['average_y']}" for p in points),
+            }
+        )
+    return render_to_string("appraisal/charts/average_trend.html", context)
+
+
+def average_trend_svg(
+    *, quarters: Sequence[Quarter] | None = None, department: Department | None = None
+) -> SafeString:
+    """The averages of the latest closed quarters, ready to put in a page."""
+    title = None
+    if department is not None:
+        title = _("Average scores per quarter in %(department)s") % {"department": department.name}
+    return render_average_trend(
+        average_trend(quarters=quarters, department=department), title=title
+    )

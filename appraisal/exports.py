@@ -1,0 +1,491 @@
+"""The Excel files HR and the office take away: a quarter's results and its payout sheet.
+
+Their layout is an interface (shared/spec/interfaces.md, "Results" and
+"Payout"): HR's own spreadsheets read them, so the headers, the award names and
+the title are plain Chinese constants that do not follow the UI language.
+
+Both writers stream with openpyxl's write-only mode and read the results with
+one query through `.iterator()`, so memory stays flat however many employees a
+quarter has. Every text cell goes through `_text_cell`, the one place that
+keeps text such as `=HYPERLINK(...)` from ever being run as a formula.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import IO, TypeVar
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils import translation
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl.worksheet.worksheet import Worksheet
+
+from appraisal.models import (
+    LOCKED_STATUSES,
+    AwardTier,
+    Quarter,
+    QuarterResult,
+    QuarterResultQuerySet,
+    QuarterStatus,
+)
+from appraisal.rules import QuarterId
+from appraisal.selectors import disqualification_reason_text
+
+ZERO = Decimal("0")
+
+# ---------------------------------------------------------------------------
+# The interface: headers, names and words as HR's spreadsheets expect them.
+# ---------------------------------------------------------------------------
+
+RESULTS_HEADERS: tuple[str, ...] = (
+    "工号",
+    "姓名",
+    "部门",
+    "记录天数",
+    "季度均分",
+    "加分",
+    "最终得分",
+    "奖项",
+    "奖金",
+    "奖罚金额",
+    "取消资格原因",
+    "下岗培训",
+)
+PAYOUT_HEADERS: tuple[str, ...] = (
+    "序号",
+    "工号",
+    "姓名",
+    "部门",
+    "岗位",
+    "奖项",
+    "最终得分",
+    "奖金",
+    "奖罚金额",
+    "实发金额",
+    "签字",
+)
+AWARD_NAMES: dict[str, str] = {
+    AwardTier.BEST: "最佳微笑奖",
+    AwardTier.AMBASSADOR: "微笑大使奖",
+    AwardTier.STYLE: "微笑风采奖",
+}
+YES = "是"
+NO = "否"
+REASON_SEPARATOR = "；"
+SUBTOTAL = "小计"
+GRAND_TOTAL = "合计"
+PAYOUT_TITLE = "{quarter} 微笑服务考核奖金发放表"
+RESULTS_SHEET_TITLE = "考核结果"
+PAYOUT_SHEET_TITLE = "奖金发放表"
+SIGNATURE_LABELS: tuple[str, ...] = ("制表人：", "审核人：", "日期：")
+
+# Results exist from the close on; money is paid only once the notice is over.
+RESULTS_STATUSES: tuple[str, ...] = tuple(LOCKED_STATUSES)
+PAYOUT_STATUSES: tuple[str, ...] = (QuarterStatus.FINAL, QuarterStatus.PAID)
+
+# Text starting with one of these is a formula to Excel (and to openpyxl for
+# "="); tab and carriage return are in OWASP's list for the same reason.
+FORMULA_PREFIXES: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
+MONEY_FORMAT = "0.00"
+
+_THIN = Side(style="thin")
+_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_BOLD = Font(bold=True)
+_TITLE_FONT = Font(bold=True, size=16)
+_CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+_WRAP = Alignment(vertical="center", wrap_text=True)
+
+RESULTS_WIDTHS = (12, 10, 14, 10, 10, 8, 10, 12, 10, 10, 40, 10)
+PAYOUT_WIDTHS = (6, 12, 10, 14, 12, 12, 10, 11, 11, 11, 16)
+
+Target = str | os.PathLike[str] | IO[bytes]
+T = TypeVar("T")
+
+
+class ExportRefused(ValidationError):
+    """The quarter is not in a state that has this file (results before the close, money before final)."""
+
+
+@dataclass(frozen=True)
+class PayoutSummary:
+    """What the payout sheet holds, for the command's summary and for callers that check totals."""
+
+    rows: int
+    departments: int
+    award_total: Decimal
+    adjustment_total: Decimal
+    net_total: Decimal
+
+
+# ---------------------------------------------------------------------------
+# Cells
+# ---------------------------------------------------------------------------
+
+
+def _text_cell(ws: WriteOnlyWorksheet, value: str | None, **style: object) -> WriteOnlyCell:
+    """A cell that shows `value` as text, never as a formula.
+
+    openpyxl stores a string starting with "=" as a formula, and Excel runs
+    "+", "-" and "@" ones when the cell is edited. Forcing the type to string
+    writes it as an inline string, and the quote prefix (Excel's leading
+    apostrophe) keeps it text even when someone edits the cell. Characters XML
+    cannot hold would make the file unreadable, so they are dropped.
+    """
+    cell = WriteOnlyCell(ws)
+    if value is not None and value != "":
+        text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
+        cell.value = text
+        if text.startswith(FORMULA_PREFIXES):
+            cell.data_type = "s"
+            cell.quotePrefix = True
+    _style(cell, **style)
+    return cell
+
+
+def _number_cell(
+    ws: WriteOnlyWorksheet, value: Decimal | int | None, *, money: bool = True, **style: object
+) -> WriteOnlyCell:
+    """A numeric cell; Decimal stays exact (openpyxl writes its text), shown with two decimals."""
+    cell = WriteOnlyCell(ws, value=value)
+    if money:
+        cell.number_format = MONEY_FORMAT
+    _style(cell, **style)
+    return cell
+
+
+def _style(
+    cell: WriteOnlyCell,
+    *,
+    bold: bool = False,
+    border: bool = False,
+    alignment: Alignment | None = None,
+    font: Font | None = None,
+) -> None:
+    if font is not None:
+        cell.font = font
+    elif bold:
+        cell.font = _BOLD
+    if border:
+        cell.border = _BORDER
+    if alignment is not None:
+        cell.alignment = alignment
+
+
+def _set_widths(ws: WriteOnlyWorksheet, widths: Iterable[int]) -> None:
+    # In write-only mode column settings must come before the first row.
+    for index, width in enumerate(widths):
+        ws.column_dimensions[chr(ord("A") + index)].width = width
+
+
+def _award_name(tier: str) -> str | None:
+    return AWARD_NAMES.get(tier)
+
+
+def _reasons_text(reasons: object) -> str:
+    if not reasons:
+        return ""
+    items = reasons if isinstance(reasons, list) else [reasons]
+    # The file is read by HR's spreadsheets whoever exports it: Chinese, like its headers.
+    with translation.override("zh-hans"):
+        return REASON_SEPARATOR.join(disqualification_reason_text(reason=item) for item in items)
+
+
+def _ordered_results(*, quarter: Quarter) -> QuarterResultQuerySet:
+    """The quarter's results in the files' order: 部门 (display order, name), then 工号."""
+    return (
+        QuarterResult.objects.filter(quarter=quarter)
+        .select_related("employee", "department")
+        .order_by("department__display_order", "department__name", "employee__number")
+    )
+
+
+def _refuse_unless(*, quarter: Quarter, statuses: Iterable[str], message: str) -> None:
+    if quarter.status not in statuses:
+        raise ExportRefused(
+            message % {"quarter": quarter.code, "status": QuarterStatus(quarter.status).label},
+            code="quarter_state",
+        )
+
+
+# ---------------------------------------------------------------------------
+# Results
+# ---------------------------------------------------------------------------
+
+
+def results_workbook_write(*, quarter: Quarter, target: Target) -> int:
+    """Write every appraised employee's result of `quarter` to `target`; returns the row count.
+
+    The file exists from the close on (closed, published, final, paid): before
+    that there are no results, and an open quarter is refused rather than
+    exported empty, which could be mistaken for "nobody was appraised".
+    """
+    _refuse_unless(
+        quarter=quarter,
+        statuses=RESULTS_STATUSES,
+        message=_("Quarter %(quarter)s is %(status)s: results can be exported once it is closed."),
+    )
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(RESULTS_SHEET_TITLE)
+    _set_widths(ws, RESULTS_WIDTHS)
+    ws.freeze_panes = "A2"
+    ws.append(
+        [_text_cell(ws, h, bold=True, border=True, alignment=_CENTER) for h in RESULTS_HEADERS]
+    )
+    rows = 0
+    for result in _ordered_results(quarter=quarter).iterator(chunk_size=2000):
+        employee = result.employee
+        ws.append(
+            [
+                _text_cell(ws, employee.number),
+                _text_cell(ws, employee.name),
+                _text_cell(ws, result.department.name),
+                _number_cell(ws, result.days, money=False),
+                _number_cell(ws, result.average),
+                _number_cell(ws, result.bonus),
+                _number_cell(ws, result.final),
+                _text_cell(ws, _award_name(result.award_tier)),
+                _number_cell(ws, result.award_amount),
+                _number_cell(ws, result.rewards - result.fines),
+                _text_cell(ws, _reasons_text(result.disqualification_reasons)),
+                _text_cell(ws, YES if result.training else NO),
+            ]
+        )
+        rows += 1
+    wb.save(target)
+    return rows
+
+
+# ---------------------------------------------------------------------------
+# Payout
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class _Totals:
+    award: Decimal = ZERO
+    adjustment: Decimal = ZERO
+    net: Decimal = ZERO
+
+    def add(self, *, award: Decimal, adjustment: Decimal) -> None:
+        self.award += award
+        self.adjustment += adjustment
+        self.net += award + adjustment
+
+
+def _payable(results: Iterable[QuarterResult]) -> Iterator[QuarterResult]:
+    # Net is compared in Decimal here, not in SQL: SQLite adds decimals as floats.
+    for result in results:
+        if result.net_amount != ZERO:
+            yield result
+
+
+def _title_rows(*, quarter: Quarter) -> list[str]:
+    lines = [PAYOUT_TITLE.format(quarter=quarter.code)]
+    if quarter.payout_month:
+        lines.append(f"发放月份：{quarter.payout_month.year}年{quarter.payout_month.month}月")
+    if quarter.published_on and quarter.notice_ends_on:
+        start, end = quarter.published_on, quarter.notice_ends_on
+        lines.append(
+            f"公示期：{start.year}年{start.month}月{start.day}日至{end.year}年{end.month}月{end.day}日"
+        )
+    lines.append("金额单位：元")
+    return lines
+
+
+def _setup_payout_sheet(ws: WriteOnlyWorksheet, *, header_row: int) -> None:
+    """Printing: A4 landscape, one page wide, the header row repeated on every page."""
+    _set_widths(ws, PAYOUT_WIDTHS)
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.print_options.horizontalCentered = True
+    ws.print_title_rows = f"{header_row}:{header_row}"
+    ws.freeze_panes = f"A{header_row + 1}"
+    # Room to sign by hand: one default height for every row keeps memory flat.
+    ws.sheet_format.defaultRowHeight = 22
+    ws.sheet_format.customHeight = True
+    ws.HeaderFooter.oddFooter.center.text = "第 &P 页，共 &N 页"
+
+
+def _total_row(
+    ws: WriteOnlyWorksheet, *, label: str, department: str, totals: _Totals
+) -> list[WriteOnlyCell]:
+    cell = {"bold": True, "border": True}
+    return [
+        _text_cell(ws, label, alignment=_CENTER, **cell),
+        _text_cell(ws, None, **cell),
+        _text_cell(ws, None, **cell),
+        _text_cell(ws, department, **cell),
+        _text_cell(ws, None, **cell),
+        _text_cell(ws, None, **cell),
+        _text_cell(ws, None, **cell),
+        _number_cell(ws, totals.award, **cell),
+        _number_cell(ws, totals.adjustment, **cell),
+        _number_cell(ws, totals.net, **cell),
+        _text_cell(ws, None, **cell),
+    ]
+
+
+def payout_workbook_write(*, quarter: Quarter, target: Target) -> PayoutSummary:
+    """Write the signable payout sheet of a final (or paid) quarter to `target`.
+
+    Only a final quarter's money is settled: before that an objection may still
+    revoke an award. One row per employee whose 实发金额 (award + rewards −
+    fines) is not zero, grouped by department with a subtotal each, then the
+    合计 row; the signature lines come after a blank row below the table.
+    """
+    _refuse_unless(
+        quarter=quarter,
+        statuses=PAYOUT_STATUSES,
+        message=_(
+            "Quarter %(quarter)s is %(status)s: the payout sheet exists only for a final "
+            "or paid quarter."
+        ),
+    )
+    title_lines = _title_rows(quarter=quarter)
+    header_row = len(title_lines) + 2  # the title block, a blank row, then the header
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(PAYOUT_SHEET_TITLE)
+    _setup_payout_sheet(ws, header_row=header_row)
+
+    for index, line in enumerate(title_lines):
+        font = _TITLE_FONT if index == 0 else None
+        ws.append([_text_cell(ws, line, font=font)])
+    ws.append([])
+    ws.append(
+        [_text_cell(ws, h, bold=True, border=True, alignment=_CENTER) for h in PAYOUT_HEADERS]
+    )
+
+    results = (
+        _ordered_results(quarter=quarter)
+        .filter(Q(award_amount__gt=0) | Q(rewards__gt=0) | Q(fines__gt=0))
+        .iterator(chunk_size=2000)
+    )
+    grand = _Totals()
+    department_totals: _Totals | None = None
+    department_name = ""
+    department_id: int | None = None
+    departments = 0
+    rows = 0
+    for result in _payable(results):
+        if result.department_id != department_id:
+            if department_totals is not None:
+                ws.append(
+                    _total_row(
+                        ws, label=SUBTOTAL, department=department_name, totals=department_totals
+                    )
+                )
+            department_id = result.department_id
+            department_name = result.department.name
+            department_totals = _Totals()
+            departments += 1
+        rows += 1
+        employee = result.employee
+        adjustment = result.rewards - result.fines
+        department_totals.add(award=result.award_amount, adjustment=adjustment)
+        grand.add(award=result.award_amount, adjustment=adjustment)
+        ws.append(
+            [
+                _number_cell(ws, rows, money=False, border=True, alignment=_CENTER),
+                _text_cell(ws, employee.number, border=True),
+                _text_cell(ws, employee.name, border=True),
+                _text_cell(ws, department_name, border=True),
+                _text_cell(ws, employee.position, border=True, alignment=_WRAP),
+                _text_cell(ws, _award_name(result.award_tier), border=True),
+                _number_cell(ws, result.final, border=True),
+                _number_cell(ws, result.award_amount, border=True),
+                _number_cell(ws, adjustment, border=True),
+                _number_cell(ws, result.net_amount, border=True),
+                _text_cell(ws, None, border=True),
+            ]
+        )
+    if department_totals is not None:
+        ws.append(
+            _total_row(ws, label=SUBTOTAL, department=department_name, totals=department_totals)
+        )
+    ws.append(_total_row(ws, label=GRAND_TOTAL, department="", totals=grand))
+
+    ws.append([])
+    signature = []
+    for column, label in zip((1, 5, 9), SIGNATURE_LABELS, strict=True):
+        signature.extend([None] * (column - 1 - len(signature)))
+        signature.append(_text_cell(ws, label, bold=True))
+    ws.append(signature)
+
+    wb.save(target)
+    return PayoutSummary(
+        rows=rows,
+        departments=departments,
+        award_total=grand.award,
+        adjustment_total=grand.adjustment,
+        net_total=grand.net,
+    )
+
+
+# ---------------------------------------------------------------------------
+# Finding the quarter
+# ---------------------------------------------------------------------------
+
+
+def export_quarter_get(*, code: str) -> Quarter:
+    """The quarter written `code` (2026Q3), refused with a message naming it when bad or missing.
+
+    The commands take the code from the command line; a typo must say which
+    quarter it could not find rather than show a traceback.
+    """
+    try:
+        qid = QuarterId.parse(code)
+    except ValueError as exc:
+        raise ExportRefused(
+            _("%(code)s is not a quarter; write it like 2026Q3.") % {"code": code},
+            code="quarter_code",
+        ) from exc
+    try:
+        return Quarter.objects.get(year=qid.year, number=qid.number)
+    except Quarter.DoesNotExist as exc:
+        raise ExportRefused(
+            _("Quarter %(quarter)s does not exist.") % {"quarter": qid.code},
+            code="quarter_missing",
+        ) from exc
+
+
+# ---------------------------------------------------------------------------
+# Saving to a path, all or nothing
+# ---------------------------------------------------------------------------
+
+
+def workbook_save_atomic(*, path: str | os.PathLike[str], write: Callable[[IO[bytes]], T]) -> T:
+    """Run `write` on a temporary file beside `path`, then rename it to `path`.
+
+    A refusal or a crash half-way never leaves a half-written file, nor
+    replaces a good file from an earlier run: the rename happens only after
+    `write` returned.
+    """
+    target = Path(path)
+    handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed and renamed below
+        dir=target.parent, prefix=f".{target.name}.", suffix=".tmp", delete=False
+    )
+    try:
+        with handle:
+            outcome = write(handle)
+        # A temporary file is private (0600); the export is an ordinary file.
+        Path(handle.name).chmod(0o644)
+        os.replace(handle.name, target)
+    except BaseException:
+        Path(handle.name).unlink(missing_ok=True)
+        raise
+    return outcome

@@ -1,0 +1,106 @@
+"""The quarter workbench in Debian's Chromium: review, approval and the notice, the payout."""
+
+from decimal import Decimal
+
+import openpyxl
+import pytest
+
+from appraisal.models import (
+    Approval,
+    AwardTier,
+    DepartmentReview,
+    Quarter,
+    QuarterResult,
+    QuarterStatus,
+    ReviewStatus,
+)
+from appraisal.tests.test_views_quarters import CODE, World
+from conftest import browser_login
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def world():
+    return World()
+
+
+def test_a_head_withdraws_a_nominee_with_a_reason_and_submits_the_list(
+    page, live_server, world, screenshot_dir
+):
+    world.to("closed")
+    browser_login(page, live_server, "head_a")
+    page.goto(f"{live_server.url}/appraisal/quarters/{CODE}/results/")
+    page.wait_for_selector("#results")
+
+    assert page.locator("tr[data-result]").count() == 3
+    assert page.locator("tr[data-nominee='1']").count() == 2
+    page.check(f"input[name=withdraw_{world.a2.pk}]")
+    page.fill(f"input[name=reason_{world.a2.pk}]", "客户投诉核实中")
+    page.screenshot(path=str(screenshot_dir / "results-1280.png"), full_page=True)
+    page.click("[data-submit=list]")
+    page.wait_for_selector("#review-state[data-review-status=submitted]")
+
+    assert page.locator("#submit-form").count() == 0
+    assert page.get_attribute(f"tr[data-result='{world.a2.pk}']", "data-withdrawn") == "1"
+    review = DepartmentReview.objects.get(quarter=world.quarter, department=world.a)
+    assert review.status == ReviewStatus.SUBMITTED
+    result = QuarterResult.objects.get(employee=world.a2)
+    assert result.withdrawn
+    assert result.withdrawal_reason == "客户投诉核实中"
+    assert result.award_tier == AwardTier.NONE
+
+
+def test_the_office_approves_every_nominee_and_the_notice_lists_the_winners(
+    page, live_server, world, screenshot_dir
+):
+    world.to("closed")
+    browser_login(page, live_server, "office")
+    page.goto(f"{live_server.url}/appraisal/quarters/{CODE}/")
+    page.click("[data-action=approve]")
+    page.wait_for_selector("#approve-form")
+
+    assert page.locator("[data-not-submitted='2']").count() == 1
+    assert page.locator("tr[data-nominee]").count() == 3
+    page.click("[data-submit=approve]")
+    page.wait_for_selector("[data-status=published]")
+
+    quarter = Quarter.objects.get(pk=world.quarter.pk)
+    assert quarter.status == QuarterStatus.PUBLISHED
+    assert set(
+        QuarterResult.objects.filter(quarter=quarter).values_list("approval", flat=True)
+    ) == {Approval.APPROVED}
+    page.screenshot(path=str(screenshot_dir / "quarter-1280.png"), full_page=True)
+
+    page.click("[data-action=notice]")
+    page.wait_for_selector("#winners")
+    winners = page.locator("tr[data-winner]")
+    assert winners.count() == 3
+    assert {winners.nth(i).get_attribute("data-winner") for i in range(3)} == {
+        str(world.a1.pk),
+        str(world.a2.pk),
+        str(world.b1.pk),
+    }
+    assert page.get_attribute("#notice-period", "data-from") == quarter.published_on.isoformat()
+    # The A4 sheet as it prints: 210 mm at 96 dpi, the print style sheet on.
+    page.set_viewport_size({"width": 794, "height": 1123})
+    page.emulate_media(media="print")
+    page.screenshot(path=str(screenshot_dir / "notice-a4.png"), full_page=True)
+
+
+def test_hr_downloads_the_payout_sheet_and_it_adds_up(page, live_server, world, tmp_path):
+    world.to("final")
+    browser_login(page, live_server, "hr")
+    page.goto(f"{live_server.url}/appraisal/quarters/{CODE}/")
+
+    with page.expect_download() as download_info:
+        page.click("[data-action=payout-xlsx]")
+    download = download_info.value
+    target = tmp_path / download.suggested_filename
+    download.save_as(target)
+
+    assert download.suggested_filename == f"{CODE}-payout.xlsx"
+    sheet = openpyxl.load_workbook(target).active
+    total = [row for row in sheet.iter_rows(values_only=True) if row[0] == "合计"]
+    # 500 + 100 reward (A001), 300 (A002), 200 (B001)
+    assert total and Decimal(str(total[0][9])) == Decimal("1100")

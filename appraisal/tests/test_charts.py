@@ -1,0 +1,402 @@
+"""The server-drawn SVG charts: the pure drawings, the grouped reads, and how they look."""
+
+import re
+from decimal import Decimal
+
+import pytest
+
+from appraisal.charts import (
+    TIER_KEYS,
+    DepartmentTiers,
+    QuarterAverage,
+    average_trend,
+    average_trend_svg,
+    render_average_trend,
+    render_tier_counts,
+    tier_counts,
+    tier_counts_svg,
+)
+from appraisal.models import AwardTier, QuarterStatus
+from appraisal.tests.factories import QuarterFactory, QuarterResultFactory
+from employees.models import Department
+from employees.tests.factories import DepartmentFactory, EmployeeFactory
+
+D = Decimal
+RECT = re.compile(
+    r'<rect x="([\d.]+)" y="[\d.]+" width="([\d.]+)"[^>]*data-tier="(\w+)" data-count="(\d+)"'
+)
+
+
+def segments(svg: str) -> list[tuple[float, float, str, int]]:
+    """(x, width, tier, count) of every bar segment, in drawing order."""
+    return [(float(x), float(w), tier, int(n)) for x, w, tier, n in RECT.findall(svg)]
+
+
+def departments_of(svg: str) -> list[str]:
+    return re.findall(r'<g data-department="(\d+)"', svg)
+
+
+# --- Drawing the tiers (no database) -----------------------------------------------------
+
+
+def test_bars_share_one_scale_so_lengths_are_proportional_to_counts():
+    svg = render_tier_counts(
+        [
+            DepartmentTiers(1, "装卸作业部", best=4, none=2, disqualified=2),
+            DepartmentTiers(2, "财务部", best=2),
+        ]
+    )
+
+    first, second = svg.split('<g data-department="2"')
+    a = segments(first)
+    b = segments(second)
+    assert [(tier, count) for _x, _w, tier, count in a] == [
+        ("best", 4),
+        ("none", 2),
+        ("disqualified", 2),
+    ]
+    widths = {tier: width for _x, width, tier, _n in a}
+    assert widths["best"] == pytest.approx(2 * widths["none"], abs=0.02)
+    assert widths["none"] == pytest.approx(widths["disqualified"], abs=0.02)
+    # Department 2's bar of 2 is a quarter of department 1's bar of 8.
+    assert b[0][1] == pytest.approx(sum(widths.values()) / 4, abs=0.02)
+    # The segments follow each other without gaps.
+    assert a[1][0] == pytest.approx(a[0][0] + a[0][1], abs=0.02)
+
+
+def test_segments_come_in_tier_order_and_empty_tiers_are_left_out():
+    svg = render_tier_counts(
+        [DepartmentTiers(7, "生产部", disqualified=1, training=2, style=3, best=1)]
+    )
+
+    assert [tier for _x, _w, tier, _n in segments(svg)] == [
+        "best",
+        "style",
+        "training",
+        "disqualified",
+    ]
+    assert 'data-total="7"' in svg
+
+
+def test_department_names_are_escaped_everywhere():
+    svg = render_tier_counts([DepartmentTiers(1, "<script>alert(1)</script>", best=1)])
+
+    assert "<script>" not in svg
+    assert "&lt;script&gt;" in svg
+
+
+def test_the_tier_chart_is_an_accessible_image_with_every_number_in_a_hidden_table():
+    svg = render_tier_counts(
+        [DepartmentTiers(1, "财务部", best=3, ambassador=5)], title="2026Q3", chart_id="c1"
+    )
+
+    assert 'role="img"' in svg
+    assert 'aria-labelledby="c1-title c1-desc"' in svg
+    assert '<title id="c1-title">2026Q3</title>' in svg
+    assert 'viewBox="0 0 400 ' in svg
+    assert 'width="100%"' in svg
+    table = svg[svg.index('<div class="visually-hidden">') :]
+    cells = re.findall(r"<td>(\d+)</td>", table)
+    assert cells == ["3", "5", "0", "0", "0", "0", "8"]
+    assert "@media print" in svg
+
+
+def test_the_legend_names_every_tier_with_the_band_colours():
+    svg = render_tier_counts([DepartmentTiers(1, "财务部", best=1)])
+
+    legend = re.findall(r'data-legend="(\w+)"', svg)
+    assert tuple(legend) == TIER_KEYS
+    # The colours of the score bands (static/css/me.css).
+    assert 'fill="#198754"' in svg  # best, green
+    assert "#dc3545" in svg  # training, red
+
+
+def test_no_results_render_a_message_instead_of_a_chart():
+    html = render_tier_counts([])
+
+    assert 'data-departments="0"' in html
+    assert "<svg" not in html
+
+
+# --- Drawing the averages (no database) -------------------------------------------------
+
+
+def averages():
+    return [
+        QuarterAverage(1, "2025Q4", 40, D("86.20"), D("85.70")),
+        QuarterAverage(2, "2026Q1", 42, D("91.05"), D("89.90")),
+        QuarterAverage(3, "2026Q2", 41, D("88.40"), D("88.40")),
+    ]
+
+
+def test_the_trend_has_a_point_and_a_label_per_quarter_in_order():
+    svg = render_average_trend(averages(), chart_id="t1")
+
+    assert re.findall(r'<g data-quarter="(\w+)"', svg) == ["2025Q4", "2026Q1", "2026Q2"]
+    assert 'data-points="3"' in svg
+    assert svg.count("<polyline") == 2
+    for value in ("86.20", "91.05", "88.40", "85.70", "89.90"):
+        assert f">{value}<" in svg or f"{value}</td>" in svg
+    assert 'role="img"' in svg
+    assert '<title id="t1-title">' in svg
+
+
+def test_a_higher_average_is_drawn_higher():
+    svg = render_average_trend(averages())
+
+    final_points = re.findall(
+        r'<circle cx="([\d.]+)" cy="([\d.]+)" r="3.5"', svg
+    )  # the final-score points
+    xs = [float(x) for x, _y in final_points]
+    ys = {code: float(y) for code, (_x, y) in zip(("q4", "q1", "q2"), final_points, strict=True)}
+    assert xs == sorted(xs)
+    assert ys["q1"] < ys["q2"] < ys["q4"]  # 91.05 above 88.40 above 86.20
+
+
+def test_a_final_above_100_stays_inside_the_picture():
+    svg = render_average_trend([QuarterAverage(1, "2026Q3", 3, D("104.50"), D("96.00"))])
+
+    _, _, width, height = (
+        float(v) for v in re.search(r'<svg viewBox="([^"]+)"\s+width="100%"', svg)[1].split()
+    )
+    for cx, cy in re.findall(r'<circle cx="([\d.]+)" cy="([\d.]+)"', svg):
+        assert 0 < float(cx) < width
+        assert 0 < float(cy) < height
+    assert ">105<" in svg or ">110<" in svg  # the axis reaches past 100
+
+
+def test_no_closed_quarter_renders_a_message_instead_of_a_chart():
+    html = render_average_trend([])
+
+    assert 'data-points="0"' in html
+    assert "<svg" not in html
+
+
+def test_trend_titles_are_escaped():
+    svg = render_average_trend(averages(), title="<b>部门</b>")
+
+    assert "<b>" not in svg
+    assert "&lt;b&gt;" in svg
+
+
+# --- Reading the tiers ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def quarter():
+    return QuarterFactory(year=2026, number=3, status=QuarterStatus.CLOSED)
+
+
+def result(quarter, department, final="82.50", **kwargs):
+    kwargs.setdefault("average", min(D(final), D(100)))
+    return QuarterResultFactory(
+        quarter=quarter, employee=EmployeeFactory(department=department), final=D(final), **kwargs
+    )
+
+
+@pytest.mark.django_db
+def test_tier_counts_put_every_result_in_exactly_one_tier(quarter):
+    loading = DepartmentFactory(name="装卸作业部", display_order=2)
+    finance = DepartmentFactory(name="财务部", display_order=1)
+    for tier, final in ((AwardTier.BEST, "96"), (AwardTier.BEST, "99")):
+        result(quarter, loading, final, score_tier=tier)
+    result(quarter, loading, "92", score_tier=AwardTier.AMBASSADOR)
+    result(quarter, loading, "86", score_tier=AwardTier.STYLE)
+    result(quarter, loading, "81", score_tier=AwardTier.NONE)
+    result(quarter, loading, "75", training=True)
+    # Disqualified counts once, as disqualified, whatever its score or training.
+    result(quarter, loading, "97", score_tier=AwardTier.BEST, disqualified=True)
+    result(quarter, loading, "70", training=True, disqualified=True)
+    result(quarter, finance, "90", score_tier=AwardTier.AMBASSADOR)
+    # Another quarter's results are not counted.
+    other = QuarterFactory(year=2026, number=2, status=QuarterStatus.FINAL)
+    result(other, finance, "96", score_tier=AwardTier.BEST)
+
+    data = tier_counts(quarter=quarter)
+
+    assert [item.name for item in data] == ["财务部", "装卸作业部"]
+    assert data[0] == DepartmentTiers(finance.pk, "财务部", ambassador=1)
+    assert data[1] == DepartmentTiers(
+        loading.pk,
+        "装卸作业部",
+        best=2,
+        ambassador=1,
+        style=1,
+        none=1,
+        training=1,
+        disqualified=2,
+    )
+    assert data[1].total == 8
+
+
+@pytest.mark.django_db
+def test_tier_counts_take_one_query_whatever_the_number_of_departments(
+    quarter, django_assert_num_queries
+):
+    for n in range(6):
+        department = DepartmentFactory(name=f"部门{n}")
+        result(quarter, department, "96", score_tier=AwardTier.BEST)
+        result(quarter, department, "70", training=True)
+
+    with django_assert_num_queries(1):
+        data = tier_counts(quarter=quarter)
+    with django_assert_num_queries(1):
+        svg = tier_counts_svg(quarter=quarter)
+
+    assert len(data) == 6
+    assert len(departments_of(svg)) == 6
+    assert "2026Q3" in svg
+
+
+@pytest.mark.django_db
+def test_tier_counts_can_be_narrowed_to_some_departments(quarter):
+    mine = DepartmentFactory(name="货运部")
+    theirs = DepartmentFactory(name="机械部")
+    result(quarter, mine, "96", score_tier=AwardTier.BEST)
+    result(quarter, theirs, "96", score_tier=AwardTier.BEST)
+
+    data = tier_counts(quarter=quarter, departments=Department.objects.filter(pk=mine.pk))
+    svg = tier_counts_svg(quarter=quarter, departments=Department.objects.filter(pk=mine.pk))
+
+    assert [item.department_id for item in data] == [mine.pk]
+    assert departments_of(svg) == [str(mine.pk)]
+
+
+@pytest.mark.django_db
+def test_a_quarter_without_results_draws_the_message(quarter):
+    html = tier_counts_svg(quarter=QuarterFactory(year=2026, number=4))
+
+    assert 'data-departments="0"' in html
+
+
+# --- Reading the averages ----------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_average_trend_averages_each_closed_quarter_half_up_oldest_first(
+    django_assert_num_queries,
+):
+    department = DepartmentFactory(name="生产部")
+    q4 = QuarterFactory(year=2025, number=4, status=QuarterStatus.PAID)
+    q1 = QuarterFactory(year=2026, number=1, status=QuarterStatus.PUBLISHED)
+    open_quarter = QuarterFactory(year=2026, number=2, status=QuarterStatus.OPEN)
+    # 85.00 and 90.01: 87.505 rounds half up to 87.51; averages 80.00 and 80.01 to 80.01.
+    result(q1, department, "85.00", average=D("80.00"))
+    result(q1, department, "90.01", average=D("80.01"))
+    result(q4, department, "100.50", average=D("95.50"))
+    result(open_quarter, department, "60.00")  # a reopened quarter's stale result
+
+    with django_assert_num_queries(1):
+        data = average_trend()
+
+    assert data == [
+        QuarterAverage(q4.pk, "2025Q4", 1, D("100.50"), D("95.50")),
+        QuarterAverage(q1.pk, "2026Q1", 2, D("87.51"), D("80.01")),
+    ]
+    assert all(isinstance(item.final, Decimal) for item in data)
+
+
+def result_with_average(quarter, department, final, average):
+    return QuarterResultFactory(
+        quarter=quarter,
+        employee=EmployeeFactory(department=department),
+        average=average,
+        final=final,
+    )
+
+
+@pytest.mark.django_db
+def test_average_trend_by_department_by_quarters_and_the_latest_only():
+    loading = DepartmentFactory(name="装卸作业部")
+    finance = DepartmentFactory(name="财务部")
+    quarters = [
+        QuarterFactory(year=2024 + n // 4, number=n % 4 + 1, status=QuarterStatus.FINAL)
+        for n in range(10)
+    ]
+    for quarter in quarters:
+        result_with_average(quarter, loading, D("90.00"), D("90.00"))
+        result_with_average(quarter, finance, D("80.00"), D("80.00"))
+
+    latest = average_trend()
+    assert [item.code for item in latest] == [q.code for q in quarters[-8:]]
+    assert {item.final for item in latest} == {D("85.00")}
+
+    by_department = average_trend(department=finance)
+    assert {item.final for item in by_department} == {D("80.00")}
+
+    chosen = average_trend(quarters=quarters[:2])
+    assert [item.code for item in chosen] == ["2024Q1", "2024Q2"]
+
+    svg = average_trend_svg(department=finance)
+    assert len(re.findall(r"<g data-quarter=", svg)) == 8
+    assert "财务部" in svg
+
+
+@pytest.mark.django_db
+def test_average_trend_svg_without_a_closed_quarter_says_so():
+    QuarterFactory(year=2026, number=3, status=QuarterStatus.OPEN)
+
+    html = average_trend_svg()
+
+    assert 'data-points="0"' in html
+    assert "<svg" not in html
+
+
+# --- How they look -----------------------------------------------------------------------------
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_charts_read_on_a_desktop_and_a_phone(browser, live_server, screenshot_dir, width):
+    names = ["综合部", "财务部", "生产部", "货运部", "装卸作业部"]
+    tiers = [
+        DepartmentTiers(
+            n,
+            name,
+            best=n,
+            ambassador=2,
+            style=3,
+            none=4 - n % 3,
+            training=n % 2,
+            disqualified=1 if n == 3 else 0,
+        )
+        for n, name in enumerate(names, start=1)
+    ]
+    trend = [
+        QuarterAverage(1, "2025Q3", 58, D("86.12"), D("85.40")),
+        QuarterAverage(2, "2025Q4", 60, D("88.35"), D("87.10")),
+        QuarterAverage(3, "2026Q1", 61, D("87.90"), D("86.95")),
+        QuarterAverage(4, "2026Q2", 63, D("90.42"), D("88.80")),
+    ]
+    phone = width < 576
+    context = browser.new_context(
+        viewport={"width": width, "height": 900},
+        device_scale_factor=2 if phone else 1,
+        is_mobile=phone,
+        has_touch=phone,
+        locale="zh-CN",
+    )
+    page = context.new_page()
+    page.goto(f"{live_server.url}/login/")
+    page.set_content(
+        f"""<!DOCTYPE html><html lang="zh-hans"><head><meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <link rel="stylesheet" href="{live_server.url}/static/vendor/bootstrap/bootstrap.min.css">
+        </head><body class="container-fluid py-3">
+        <h2 class="h5">2026Q2</h2>{render_tier_counts(tiers, title="2026Q2")}
+        <h2 class="h5">趋势</h2>{render_average_trend(trend)}
+        </body></html>"""
+    )
+    page.wait_for_load_state("networkidle")
+
+    figures = page.locator("figure.chart-figure")
+    assert figures.count() == 2
+    for index in range(2):
+        box = figures.nth(index).locator("svg[role=img]").bounding_box()
+        assert box["width"] <= width
+        assert box["height"] > 50
+    assert page.locator("figure .visually-hidden table").count() == 2  # the numbers, for readers
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    page.screenshot(path=str(screenshot_dir / f"charts-{width}.png"), full_page=True)
+    context.close()

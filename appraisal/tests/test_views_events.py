@@ -1,0 +1,725 @@
+"""Events entered in the browser: the services, the ledger, the record form and the office's queue."""
+
+import datetime
+import re
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from appraisal.models import Event, EventKind, EventSource, EventValidity
+from appraisal.rules import QuarterId
+from appraisal.services import event_enter, event_queue_rule, quarter_close
+from appraisal.tests.factories import EventFactory, QuarterFactory
+from employees.tests.factories import (
+    DepartmentFactory,
+    EmployeeFactory,
+    head_user,
+    hr_user,
+    office_user,
+    staff_employee,
+)
+
+pytestmark = pytest.mark.django_db
+
+D = Decimal
+XSS = "<script>alert('xss')</script>"
+XSS_ESCAPED = "&lt;script&gt;alert(&#x27;xss&#x27;)&lt;/script&gt;"
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture
+def today():
+    return timezone.localdate()
+
+
+@pytest.fixture
+def quarter(today):
+    qid = QuarterId.of(today)
+    return QuarterFactory(year=qid.year, number=qid.number)
+
+
+@pytest.fixture
+def department(quarter):
+    return DepartmentFactory(name="货运部")
+
+
+@pytest.fixture
+def other_department(quarter):
+    return DepartmentFactory(name="财务部")
+
+
+@pytest.fixture
+def employee(department):
+    return EmployeeFactory(department=department, number="H0001", name="张三")
+
+
+@pytest.fixture
+def other_employee(other_department):
+    return EmployeeFactory(department=other_department, number="C0001", name="赵六")
+
+
+@pytest.fixture
+def office(db):
+    return office_user(username="office")
+
+
+@pytest.fixture
+def hr(db):
+    return hr_user(username="hr")
+
+
+@pytest.fixture
+def head(department):
+    return head_user(department, username="head")
+
+
+@pytest.fixture
+def other_head(other_department):
+    return head_user(other_department, username="other-head")
+
+
+@pytest.fixture
+def staff(department):
+    return staff_employee(department=department, number="H0009").user
+
+
+def login(client, user):
+    client.force_login(user)
+    return client
+
+
+def enter(user, employee, day, kind=EventKind.PRAISE_LETTER, **kwargs):
+    kwargs.setdefault("source", EventSource.OFFICE if user.is_office else EventSource.DEPARTMENT)
+    return event_enter(recorded_by=user, employee=employee, date=day, kind=kind, **kwargs)
+
+
+def closed_previous_quarter(today):
+    """The previous quarter with one pending event dated in it, then closed (as on PostgreSQL)."""
+    qid = QuarterId.of(today).previous()
+    previous = QuarterFactory(year=qid.year, number=qid.number)
+    return previous, qid
+
+
+def event_ids(content: bytes, attribute: str = "data-event") -> list[int]:
+    return [int(pk) for pk in re.findall(rf'<tr[^>]*\s{attribute}="(\d+)"', content.decode())]
+
+
+# --- event_enter: who records what ------------------------------------------------
+
+
+def test_office_records_any_kind_for_anyone_as_pending(office, other_employee, today):
+    event = enter(office, other_employee, today, EventKind.GROUP_COMPLAINT, note="投诉")
+
+    assert event.validity == EventValidity.PENDING
+    assert event.created_by == office
+    assert event.ruled_at is None
+    assert event.source == EventSource.OFFICE
+
+
+def test_office_records_an_event_valid_at_once_with_its_reason(office, employee, today):
+    event = enter(
+        office, employee, today, EventKind.PENNANT, validity=EventValidity.VALID, reason="核实"
+    )
+
+    assert event.validity == EventValidity.VALID
+    assert event.ruled_by == office
+    assert event.ruled_at is not None
+    assert event.ruling_note == "核实"
+
+
+def test_office_records_an_invalid_event_only_with_a_reason(office, employee, today):
+    with pytest.raises(ValidationError) as error:
+        enter(office, employee, today, validity=EventValidity.INVALID, reason="  ")
+
+    assert "reason" in error.value.message_dict
+    assert not Event.objects.exists()
+
+
+@pytest.mark.parametrize("kind", [EventKind.MONTHLY_DEDUCTION, EventKind.BADGE_NOT_WORN])
+def test_head_records_deductions_of_their_department_valid_at_once(head, employee, today, kind):
+    points = D("3") if kind == EventKind.MONTHLY_DEDUCTION else None
+
+    event = enter(head, employee, today, kind, points=points, amount=D("-50"))
+
+    assert event.validity == EventValidity.VALID
+    assert event.ruled_by == head
+    assert event.source == EventSource.DEPARTMENT
+    assert event.amount == D("-50")
+
+
+def test_a_monthly_deduction_needs_its_points(head, employee, today):
+    with pytest.raises(ValidationError) as error:
+        enter(head, employee, today, EventKind.MONTHLY_DEDUCTION)
+
+    assert "points" in error.value.message_dict
+    assert not Event.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        EventKind.PRAISE_LETTER,
+        EventKind.WECHAT_PRAISE,
+        EventKind.COMPANY_COMPLAINT,
+        EventKind.WECHAT_COMPLAINT,
+        EventKind.WORK_BADGE_LOST,
+        EventKind.AWARD_BADGE_LOST,
+    ],
+)
+def test_head_may_not_record_praise_complaints_or_lost_badges(head, employee, today, kind):
+    with pytest.raises(PermissionDenied):
+        enter(head, employee, today, kind)
+
+    assert not Event.objects.exists()
+
+
+def test_head_may_not_record_for_another_department_or_a_supervisor(
+    head, other_employee, department, today
+):
+    supervisor = EmployeeFactory(department=department, is_supervisor=True)
+    for person in (other_employee, supervisor):
+        with pytest.raises(PermissionDenied):
+            enter(head, person, today, EventKind.MONTHLY_DEDUCTION, points=D("2"))
+
+    assert not Event.objects.exists()
+
+
+def test_head_may_not_rule_or_reward(head, employee, today):
+    with pytest.raises(ValidationError) as error:
+        enter(
+            head,
+            employee,
+            today,
+            EventKind.MONTHLY_DEDUCTION,
+            points=D("2"),
+            amount=D("100"),
+            validity=EventValidity.PENDING,
+        )
+
+    assert {"amount", "validity"} <= set(error.value.message_dict)
+    assert not Event.objects.exists()
+
+
+def test_hr_and_staff_record_no_events(hr, staff, employee, today):
+    for user in (hr, staff):
+        with pytest.raises(PermissionDenied):
+            enter(user, employee, today, EventKind.MONTHLY_DEDUCTION, points=D("2"))
+
+    assert not Event.objects.exists()
+
+
+def test_an_event_dated_in_a_closed_quarter_is_refused_on_its_date(office, employee, today):
+    previous, qid = closed_previous_quarter(today)
+    quarter_close(quarter=previous, closed_by=None, today=today, force=True)
+
+    with pytest.raises(ValidationError) as error:
+        enter(office, employee, qid.last_day)
+
+    assert "date" in error.value.message_dict
+    assert not Event.objects.exists()
+
+
+def test_an_event_in_the_future_is_refused(office, employee, today):
+    with pytest.raises(ValidationError) as error:
+        enter(office, employee, today + datetime.timedelta(days=1))
+
+    assert "date" in error.value.message_dict
+
+
+def test_a_lost_work_badge_without_an_amount_takes_the_quarters_fine(office, employee, today):
+    event = enter(office, employee, today, EventKind.WORK_BADGE_LOST)
+
+    assert event.amount == D("-200")
+
+
+def test_a_complaint_carries_no_points(office, employee, today):
+    with pytest.raises(ValidationError) as error:
+        enter(office, employee, today, EventKind.COMPANY_COMPLAINT, points=D("5"))
+
+    assert "points" in error.value.message_dict
+
+
+# --- event_queue_rule -------------------------------------------------------------
+
+
+def test_ruling_invalid_from_the_queue_needs_a_reason(office, employee, today):
+    event = EventFactory(employee=employee, date=today)
+
+    with pytest.raises(ValidationError) as error:
+        event_queue_rule(event=event, validity=EventValidity.INVALID, ruled_by=office)
+
+    assert "reason" in error.value.message_dict
+    event.refresh_from_db()
+    assert event.validity == EventValidity.PENDING
+
+
+def test_an_event_already_ruled_is_not_ruled_again_from_the_queue(office, employee, today):
+    event = EventFactory(employee=employee, date=today)
+    event_queue_rule(event=event, validity=EventValidity.VALID, ruled_by=office)
+
+    with pytest.raises(ValidationError):
+        event_queue_rule(event=event, validity=EventValidity.INVALID, ruled_by=office, reason="x")
+
+    event.refresh_from_db()
+    assert event.validity == EventValidity.VALID
+
+
+def test_only_the_office_rules_from_the_queue(head, hr, employee, today):
+    event = EventFactory(employee=employee, date=today)
+    for user in (head, hr):
+        with pytest.raises(PermissionDenied):
+            event_queue_rule(event=event, validity=EventValidity.VALID, ruled_by=user)
+
+    event.refresh_from_db()
+    assert event.validity == EventValidity.PENDING
+
+
+# --- The ledger -------------------------------------------------------------------
+
+
+@pytest.fixture
+def two_events(employee, other_employee, today):
+    return (
+        EventFactory(employee=employee, date=today, kind=EventKind.PRAISE_LETTER),
+        EventFactory(
+            employee=other_employee,
+            date=today,
+            kind=EventKind.MONTHLY_DEDUCTION,
+            points=D("4"),
+            validity=EventValidity.VALID,
+            ruled_at=timezone.now(),
+        ),
+    )
+
+
+@pytest.mark.parametrize("who", ["office", "hr"])
+def test_office_and_hr_read_every_event_of_the_quarter(client, request, two_events, who):
+    login(client, request.getfixturevalue(who))
+
+    response = client.get(reverse("appraisal:events"))
+
+    assert response.status_code == 200
+    assert set(event_ids(response.content)) == {event.pk for event in two_events}
+
+
+def test_a_head_reads_only_their_departments_events(client, head, other_head, two_events):
+    mine, theirs = two_events
+
+    assert event_ids(login(client, head).get(reverse("appraisal:events")).content) == [mine.pk]
+    assert event_ids(login(client, other_head).get(reverse("appraisal:events")).content) == [
+        theirs.pk
+    ]
+
+
+def test_staff_may_not_open_the_ledger(client, staff, two_events):
+    assert login(client, staff).get(reverse("appraisal:events")).status_code == 403
+
+
+def test_anonymous_visitors_are_sent_to_log_in(client):
+    for name in ("events", "event_new", "event_queue"):
+        response = client.get(reverse(f"appraisal:{name}"))
+        assert response.status_code == 302
+        assert response.url.startswith(reverse("login"))
+
+
+def test_ledger_filters_by_kind_validity_department_and_quarter(
+    client, office, two_events, other_department, today
+):
+    praise, deduction = two_events
+    login(client, office)
+    url = reverse("appraisal:events")
+
+    assert event_ids(client.get(url, {"kind": "praise_letter"}).content) == [praise.pk]
+    assert event_ids(client.get(url, {"validity": "valid"}).content) == [deduction.pk]
+    assert event_ids(client.get(url, {"department": other_department.pk}).content) == [deduction.pk]
+    previous = QuarterId.of(today).previous()
+    QuarterFactory(year=previous.year, number=previous.number)
+    assert event_ids(client.get(url, {"quarter": previous.code}).content) == []
+
+
+def test_ledger_shows_a_bad_filter_on_its_field(client, office, two_events):
+    response = login(client, office).get(
+        reverse("appraisal:events"), {"quarter": "1999Q1", "kind": "nonsense"}
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'data-error-for="quarter"' in html
+    assert 'data-error-for="kind"' in html
+
+
+def test_ledger_shows_the_rule_default_points_as_default(client, office, two_events):
+    praise, deduction = two_events
+    html = login(client, office).get(reverse("appraisal:events")).content.decode()
+
+    row = html[html.index(f'data-event="{praise.pk}"') :]
+    assert re.search(r'data-points="10"\s+data-points-default="1"', row[: row.index("</tr>")])
+    row = html[html.index(f'data-event="{deduction.pk}"') :]
+    row = row[: row.index("</tr>")]
+    assert 'data-points="4"' in row
+    assert "data-points-default" not in row
+
+
+def test_ledger_escapes_the_note(client, office, employee, today):
+    EventFactory(employee=employee, date=today, note=XSS)
+
+    html = login(client, office).get(reverse("appraisal:events")).content.decode()
+
+    assert XSS not in html
+    assert XSS_ESCAPED in html
+
+
+def test_ledger_paginates_and_keeps_its_filters(client, office, employee, today):
+    for _ in range(55):
+        EventFactory(employee=employee, date=today)
+    login(client, office)
+
+    first = client.get(reverse("appraisal:events"), {"validity": "pending"})
+    second = client.get(reverse("appraisal:events"), {"validity": "pending", "page": 2})
+
+    assert len(event_ids(first.content)) == 50
+    assert len(event_ids(second.content)) == 5
+    assert "validity=pending&amp;page=2" in first.content.decode()
+
+
+# --- The record form --------------------------------------------------------------
+
+
+def form_data(employee, day, **overrides):
+    data = {
+        "employee": employee.pk,
+        "date": day.isoformat(),
+        "kind": EventKind.PRAISE_LETTER,
+        "points": "",
+        "amount": "",
+        "source": EventSource.CUSTOMER,
+        "reported_by": "客户王先生",
+        "note": "主动帮忙",
+        "validity": EventValidity.PENDING,
+        "reason": "",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_office_records_an_event_through_the_form(client, office, other_employee, today):
+    response = login(client, office).post(
+        reverse("appraisal:event_new"), form_data(other_employee, today)
+    )
+
+    assert response.status_code == 302
+    event = Event.objects.get()
+    assert (event.employee, event.kind, event.source, event.reported_by) == (
+        other_employee,
+        EventKind.PRAISE_LETTER,
+        EventSource.CUSTOMER,
+        "客户王先生",
+    )
+    assert event.validity == EventValidity.PENDING
+
+
+def test_the_head_form_offers_only_deductions_and_their_employees(
+    client, head, employee, other_employee
+):
+    response = login(client, head).get(reverse("appraisal:event_new"))
+
+    form = response.context["form"]
+    assert response.status_code == 200
+    assert [value for value, _label in form.fields["kind"].choices] == [
+        EventKind.MONTHLY_DEDUCTION,
+        EventKind.BADGE_NOT_WORN,
+    ]
+    assert list(form.fields["employee"].queryset) == [employee]
+    assert "validity" not in form.fields
+    assert "source" not in form.fields
+
+
+def test_head_records_a_deduction_through_the_form(client, head, employee, today):
+    response = login(client, head).post(
+        reverse("appraisal:event_new"),
+        {
+            "employee": employee.pk,
+            "date": today.isoformat(),
+            "kind": EventKind.MONTHLY_DEDUCTION,
+            "points": "7.5",
+            "amount": "",
+            "note": "迟到",
+        },
+    )
+
+    assert response.status_code == 302
+    event = Event.objects.get()
+    assert (event.points, event.validity, event.source) == (
+        D("7.5"),
+        EventValidity.VALID,
+        EventSource.DEPARTMENT,
+    )
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"kind": EventKind.PRAISE_LETTER}, "kind"),
+        ({"points": ""}, "points"),
+        ({"points": "2.55"}, "points"),
+        ({"date": "2026-02-30"}, "date"),
+    ],
+)
+def test_head_form_errors_name_the_field_and_record_nothing(
+    client, head, employee, today, overrides, field
+):
+    data = {
+        "employee": employee.pk,
+        "date": today.isoformat(),
+        "kind": EventKind.MONTHLY_DEDUCTION,
+        "points": "3",
+        "amount": "",
+        "note": "",
+        **overrides,
+    }
+    response = login(client, head).post(reverse("appraisal:event_new"), data)
+
+    assert response.status_code == 200
+    assert f'data-error-for="{field}"' in response.content.decode()
+    assert not Event.objects.exists()
+
+
+def test_head_may_not_post_an_event_for_another_department(client, head, other_employee, today):
+    data = {
+        "employee": other_employee.pk,
+        "date": today.isoformat(),
+        "kind": EventKind.MONTHLY_DEDUCTION,
+        "points": "3",
+    }
+    response = login(client, head).post(reverse("appraisal:event_new"), data)
+
+    assert response.status_code == 200
+    assert 'data-error-for="employee"' in response.content.decode()
+    assert not Event.objects.exists()
+
+
+def test_the_form_says_a_locked_quarters_date_is_locked(client, office, employee, today):
+    previous, qid = closed_previous_quarter(today)
+    quarter_close(quarter=previous, closed_by=None, today=today, force=True)
+
+    response = login(client, office).post(
+        reverse("appraisal:event_new"), form_data(employee, qid.last_day)
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'data-error-for="date"' in html
+    assert previous.code in html[html.index('data-error-for="date"') :]
+    assert not Event.objects.exists()
+
+
+def test_office_invalid_without_reason_is_an_error_on_the_reason(client, office, employee, today):
+    response = login(client, office).post(
+        reverse("appraisal:event_new"),
+        form_data(employee, today, validity=EventValidity.INVALID),
+    )
+
+    assert 'data-error-for="reason"' in response.content.decode()
+    assert not Event.objects.exists()
+
+
+@pytest.mark.parametrize("who", ["hr", "staff"])
+def test_hr_and_staff_may_not_open_or_post_the_form(client, request, employee, today, who):
+    login(client, request.getfixturevalue(who))
+
+    assert client.get(reverse("appraisal:event_new")).status_code == 403
+    response = client.post(reverse("appraisal:event_new"), form_data(employee, today))
+    assert response.status_code == 403
+    assert not Event.objects.exists()
+
+
+def test_the_form_keeps_csrf(office, employee, today):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(office)
+
+    response = client.post(reverse("appraisal:event_new"), form_data(employee, today))
+
+    assert response.status_code == 403
+    assert not Event.objects.exists()
+
+
+# --- The queue --------------------------------------------------------------------
+
+
+def wechat_complaint(employee, day, note="态度恶劣"):
+    return EventFactory(
+        employee=employee,
+        date=day,
+        kind=EventKind.WECHAT_COMPLAINT,
+        source=EventSource.WECHAT,
+        note=note,
+        reported_by="138****0000",
+    )
+
+
+def test_the_queue_lists_pending_events_oldest_first(client, office, employee, quarter, today):
+    later = wechat_complaint(employee, today)
+    earlier = EventFactory(employee=employee, date=quarter.first_day)
+    EventFactory(
+        employee=employee, date=today, validity=EventValidity.VALID, ruled_at=timezone.now()
+    )
+
+    response = login(client, office).get(reverse("appraisal:event_queue"))
+
+    assert response.status_code == 200
+    assert event_ids(response.content) == [earlier.pk, later.pk]
+
+
+def test_the_queue_filters_wechat_feedback(client, office, employee, quarter, today):
+    complaint = wechat_complaint(employee, today)
+    EventFactory(employee=employee, date=today)
+
+    response = login(client, office).get(reverse("appraisal:event_queue"), {"source": "wechat"})
+
+    assert event_ids(response.content) == [complaint.pk]
+
+
+def test_the_queue_shows_the_customers_text_escaped(client, office, employee, today):
+    event = wechat_complaint(employee, today, note=XSS)
+
+    html = login(client, office).get(reverse("appraisal:event_queue")).content.decode()
+
+    assert f'data-event="{event.pk}"' in html
+    assert XSS not in html
+    assert XSS_ESCAPED in html
+
+
+def test_pending_events_of_a_locked_quarter_are_listed_as_too_late(client, office, employee, today):
+    previous, qid = closed_previous_quarter(today)
+    late = wechat_complaint(employee, qid.last_day)
+    quarter_close(quarter=previous, closed_by=None, today=today, force=True)
+    current = wechat_complaint(employee, today)
+
+    html = login(client, office).get(reverse("appraisal:event_queue")).content.decode()
+
+    assert event_ids(html.encode()) == [current.pk, late.pk]
+    too_late = html[html.index('id="too-late"') :]
+    assert f'data-event="{late.pk}"' in too_late
+    assert 'data-state="too-late"' in too_late
+    assert "event_rule" not in too_late and f"/events/{late.pk}/rule/" not in html
+
+
+@pytest.mark.parametrize("who", ["hr", "head", "staff"])
+def test_only_the_office_opens_the_queue(client, request, who):
+    response = login(client, request.getfixturevalue(who)).get(reverse("appraisal:event_queue"))
+
+    assert response.status_code == 403
+
+
+def rule_url(event):
+    return reverse("appraisal:event_rule", args=[event.pk])
+
+
+def test_ruling_without_javascript_redirects_back_to_the_queue(client, office, employee, today):
+    event = wechat_complaint(employee, today)
+    back = reverse("appraisal:event_queue") + "?source=wechat"
+
+    response = login(client, office).post(
+        rule_url(event), {"validity": "valid", "reason": "", "next": back}
+    )
+
+    assert response.status_code == 302
+    assert response.url == back
+    event.refresh_from_db()
+    assert (event.validity, event.ruled_by) == (EventValidity.VALID, office)
+
+
+def test_ruling_with_htmx_answers_the_ruled_row(client, office, employee, today):
+    event = wechat_complaint(employee, today)
+
+    response = login(client, office).post(
+        rule_url(event), {"validity": "invalid", "reason": "重复提交"}, **HTMX
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.strip().startswith("<tr")
+    assert 'data-state="ruled"' in html
+    assert 'data-ruled="invalid"' in html
+    event.refresh_from_db()
+    assert (event.validity, event.ruling_note) == (EventValidity.INVALID, "重复提交")
+
+
+def test_ruling_invalid_without_a_reason_shows_the_error_and_changes_nothing(
+    client, office, employee, today
+):
+    event = wechat_complaint(employee, today)
+    login(client, office)
+
+    response = client.post(rule_url(event), {"validity": "invalid", "reason": ""}, **HTMX)
+    assert 'data-state="error"' in response.content.decode()
+    assert 'data-error-for="reason"' in response.content.decode()
+    response = client.post(rule_url(event), {"validity": "invalid", "reason": ""})
+    assert response.status_code == 302
+
+    event.refresh_from_db()
+    assert event.validity == EventValidity.PENDING
+
+
+def test_a_bad_ruling_value_changes_nothing(client, office, employee, today):
+    event = wechat_complaint(employee, today)
+
+    login(client, office).post(rule_url(event), {"validity": "pending"}, **HTMX)
+
+    event.refresh_from_db()
+    assert event.validity == EventValidity.PENDING
+
+
+def test_an_event_of_a_locked_quarter_cannot_be_ruled(client, office, employee, today):
+    previous, qid = closed_previous_quarter(today)
+    late = wechat_complaint(employee, qid.last_day)
+    quarter_close(quarter=previous, closed_by=None, today=today, force=True)
+
+    response = login(client, office).post(rule_url(late), {"validity": "valid"}, **HTMX)
+
+    assert 'data-state="error"' in response.content.decode()
+    late.refresh_from_db()
+    assert late.validity == EventValidity.PENDING
+
+
+@pytest.mark.parametrize("who", ["hr", "head", "staff"])
+def test_only_the_office_rules_and_a_refusal_changes_nothing(client, request, employee, today, who):
+    event = wechat_complaint(employee, today)
+
+    response = login(client, request.getfixturevalue(who)).post(
+        rule_url(event), {"validity": "valid"}
+    )
+
+    assert response.status_code == 403
+    event.refresh_from_db()
+    assert event.validity == EventValidity.PENDING
+
+
+def test_ruling_an_unknown_event_is_not_found(client, office):
+    assert login(client, office).post("/appraisal/events/999999/rule/", {}).status_code == 404
+
+
+def test_ruling_keeps_csrf(office, employee, today):
+    event = wechat_complaint(employee, today)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(office)
+
+    response = client.post(rule_url(event), {"validity": "valid"}, **HTMX)
+
+    assert response.status_code == 403
+    event.refresh_from_db()
+    assert event.validity == EventValidity.PENDING
+
+
+def test_a_redirect_target_off_the_site_is_ignored(client, office, employee, today):
+    event = wechat_complaint(employee, today)
+
+    response = login(client, office).post(
+        rule_url(event), {"validity": "valid", "next": "https://evil.example/"}
+    )
+
+    assert response.url == reverse("appraisal:event_queue")

@@ -1,0 +1,181 @@
+"""How long the results and payout exports take, and how much memory they use, by result count.
+
+    DEBUG=true .venv/bin/python bench/export_payout.py
+    DEBUG=true .venv/bin/python bench/export_payout.py --sizes 2000 20000 50000
+    DEBUG=true .venv/bin/python bench/export_payout.py --database-url postgres://postgres@127.0.0.1:5432/smile_bench
+
+For each size N it creates a final quarter with N results spread over ten
+departments (a third of them winners, some with rewards or fines, some with
+nothing to pay) and writes both workbooks to a temporary folder: once timed,
+once under tracemalloc for the peak of Python allocations. If the writers
+stream as they should (openpyxl write-only mode, `.iterator()` reads), the
+peak stays about the same whether N is 2,000 or 20,000 while the time grows
+linearly. The database is a throw-away one: an in-memory SQLite database by
+default, or a `test_…` database created next to the one `--database-url` names
+(the named database itself is never written) and dropped afterwards.
+
+Not a test: the exports' content is asserted in appraisal/tests/test_exports.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEPARTMENTS = 10
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--sizes", type=int, nargs="+", default=[2000, 20000], help="results per quarter"
+    )
+    parser.add_argument(
+        "--database-url",
+        default="sqlite:///:memory:",
+        help="where to create the throw-away test database (default: SQLite in memory)",
+    )
+    return parser.parse_args()
+
+
+def setup_django(database_url: str) -> None:
+    sys.path.insert(0, str(ROOT))
+    os.environ["DATABASE_URL"] = database_url
+    os.environ.setdefault("DEBUG", "true")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    import django
+
+    django.setup()
+
+
+def populate(size: int, year: int):
+    """A final quarter of `year` with `size` results over ten departments; returns the quarter."""
+    from datetime import date
+    from decimal import Decimal
+
+    from appraisal.models import AwardTier, Quarter, QuarterResult, QuarterStatus
+    from employees.models import Department, DepartmentKind, Employee
+
+    quarter = Quarter.objects.create(
+        year=year,
+        number=3,
+        status=QuarterStatus.FINAL,
+        published_on=date(year, 10, 10),
+        notice_ends_on=date(year, 11, 10),
+        final_on=date(year, 11, 11),
+        payout_month=date(year, 12, 1),
+    )
+    departments = [
+        Department.objects.get_or_create(
+            name=f"bench-部门{d:02d}",
+            defaults={"kind": DepartmentKind.FRONTLINE, "display_order": d},
+        )[0]
+        for d in range(DEPARTMENTS)
+    ]
+    Employee.objects.bulk_create(
+        (
+            Employee(
+                number=f"Y{year}N{n:06d}",
+                name=f"员工{n}",
+                department=departments[n % DEPARTMENTS],
+                position="理货员",
+            )
+            for n in range(size)
+        ),
+        batch_size=2000,
+    )
+    employees = Employee.objects.filter(number__startswith=f"Y{year}N").order_by("number")
+    tiers = [
+        (AwardTier.BEST, Decimal("500"), Decimal("96.50")),
+        (AwardTier.AMBASSADOR, Decimal("300"), Decimal("91.25")),
+        (AwardTier.STYLE, Decimal("200"), Decimal("86.00")),
+    ]
+
+    def result(n: int, employee: Employee) -> QuarterResult:
+        tier, amount, final = tiers[n % 9] if n % 9 < 3 else (AwardTier.NONE, Decimal("0"), None)
+        final = final or Decimal("82.50")
+        return QuarterResult(
+            quarter=quarter,
+            employee=employee,
+            department_id=employee.department_id,
+            days=60,
+            average=final,
+            final=final,
+            score_tier=tier,
+            award_tier=tier,
+            award_amount=amount,
+            rewards=Decimal("50") if n % 5 == 0 else Decimal("0"),
+            fines=Decimal("200") if n % 7 == 0 else Decimal("0"),
+            disqualification_reasons=["月度扣分达15分"] if n % 11 == 0 else [],
+            training=n % 13 == 0,
+        )
+
+    QuarterResult.objects.bulk_create(
+        (result(n, e) for n, e in enumerate(employees.iterator(chunk_size=2000))),
+        batch_size=2000,
+    )
+    return quarter
+
+
+def measure(write: Callable[[Path], object], folder: Path) -> tuple[float, float, object]:
+    """Seconds of a plain run, and the tracemalloc peak (MiB) of a second run."""
+    started = time.perf_counter()
+    outcome = write(folder / "timed.xlsx")
+    seconds = time.perf_counter() - started
+    tracemalloc.start()
+    try:
+        write(folder / "traced.xlsx")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return seconds, peak / 1024 / 1024, outcome
+
+
+def main() -> None:
+    args = parse_args()
+    setup_django(args.database_url)
+    from django.db import connection
+    from django.test.utils import setup_test_environment, teardown_test_environment
+
+    from appraisal.exports import payout_workbook_write, results_workbook_write
+
+    setup_test_environment()
+    old_name = connection.settings_dict["NAME"]
+    connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    try:
+        print(f"database: {connection.vendor}; peak = tracemalloc peak of a second run")
+        print(
+            f"{'results':>8} {'results s':>10} {'peak MiB':>9} "
+            f"{'payout s':>9} {'peak MiB':>9} {'paid rows':>10} {'file KiB':>9}"
+        )
+        for index, size in enumerate(args.sizes):
+            quarter = populate(size, 2000 + index)
+            with tempfile.TemporaryDirectory() as folder:
+                where = Path(folder)
+                r_seconds, r_peak, rows = measure(
+                    lambda path, q=quarter: results_workbook_write(quarter=q, target=path), where
+                )
+                p_seconds, p_peak, summary = measure(
+                    lambda path, q=quarter: payout_workbook_write(quarter=q, target=path), where
+                )
+                size_kib = (where / "timed.xlsx").stat().st_size / 1024
+            assert rows == size, (rows, size)
+            print(
+                f"{size:>8} {r_seconds:>10.2f} {r_peak:>9.1f} "
+                f"{p_seconds:>9.2f} {p_peak:>9.1f} {summary.rows:>10} {size_kib:>9.0f}"
+            )
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+        teardown_test_environment()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,476 @@
+"""Safe reading of uploaded and command-line workbooks, shared by every import.
+
+An .xlsx file is a zip of XML parts, so an untrusted one can be a zip bomb, an
+XML entity bomb or simply not a workbook. `read_rows` checks the container
+before openpyxl parses anything, parses the XML through defusedxml only, and
+hands back plain rows keyed by the interface's header names. The cell helpers
+turn what Excel stores (floats, datetimes, booleans) into the exact values the
+rules need, and raise `CellError` with a message the caller places on a row.
+
+Errors are collected, never raised one at a time: a person fixing a file of a
+thousand rows wants every problem in one go (see `Problems`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import math
+import os
+import re
+import zipfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import IO, Any, TypeVar
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management.base import (
+    BaseCommand,
+    CommandError,
+    CommandParser,
+    DjangoHelpFormatter,
+)
+from django.utils.translation import gettext as _
+
+# The parts without which a zip is not a workbook at all.
+REQUIRED_PARTS = ("[Content_Types].xml", "xl/workbook.xml")
+# A real workbook has a few dozen parts; thousands are a way to make the
+# central directory itself expensive.
+MAX_PARTS = 10_000
+
+Source = str | os.PathLike[str] | IO[bytes]
+
+
+class ImportRejected(Exception):
+    """A file that cannot be imported; nothing was written.
+
+    `errors` holds one message per problem, each naming the file and, where it
+    is about a row, the row number, so that a command can print them all and a
+    page can list them.
+    """
+
+    def __init__(self, errors: Sequence[str]) -> None:
+        self.errors = list(errors)
+        super().__init__(self.errors)
+
+    def __str__(self) -> str:
+        return "\n".join(self.errors)
+
+
+class CellError(ValueError):
+    """A cell whose value cannot be used; the message says why, without the row."""
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One data row: its Excel row number and its values keyed by header."""
+
+    number: int
+    values: dict[str, Any]
+
+    def __getitem__(self, header: str) -> Any:
+        return self.values.get(header)
+
+
+@dataclass(frozen=True, slots=True)
+class ImportReport:
+    """What an import did, for the command's summary line and the page's message."""
+
+    name: str
+    rows: int
+    created: int
+    updated: int = 0
+    unchanged: int = 0
+
+
+def file_error(name: str, problem: str) -> str:
+    return _("%(file)s: %(problem)s") % {"file": name, "problem": problem}
+
+
+def row_error(name: str, row: int, problem: str) -> str:
+    return _("%(file)s row %(row)d: %(problem)s") % {"file": name, "row": row, "problem": problem}
+
+
+class Problems:
+    """The errors of one import, collected over every row before anything is written."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._found: list[tuple[int, int, str]] = []
+
+    def add(self, row: int, problem: str) -> None:
+        self._found.append((row, len(self._found), row_error(self.name, row, problem)))
+
+    @property
+    def count(self) -> int:
+        return len(self._found)
+
+    @property
+    def errors(self) -> list[str]:
+        # Checks run in passes (cells, then lookups, then duplicates); people read by row.
+        return [message for _row, _order, message in sorted(self._found)]
+
+    def raise_if_any(self) -> None:
+        if self._found:
+            raise ImportRejected(self.errors)
+
+
+# --- The container ------------------------------------------------------------------
+
+
+def _size_of(source: Source) -> int:
+    if isinstance(source, str | os.PathLike):
+        return os.stat(source).st_size
+    size = getattr(source, "size", None)  # Django's UploadedFile knows it
+    if isinstance(size, int):
+        return size
+    position = source.tell()
+    source.seek(0, os.SEEK_END)
+    size = source.tell()
+    source.seek(position)
+    return size
+
+
+def _rewind(source: Source) -> None:
+    if not isinstance(source, str | os.PathLike):
+        source.seek(0)
+
+
+def check_container(source: Source, *, name: str) -> None:
+    """Refuse, before any XML is parsed, a file that is too big, not an xlsx or a zip bomb.
+
+    Only the zip's central directory is read: the declared uncompressed sizes
+    are what zipfile will ever inflate an entry to (it stops at the declared
+    size), so summing them bounds the work openpyxl can be made to do.
+    """
+    try:
+        size = _size_of(source)
+    except OSError as exc:
+        raise ImportRejected([file_error(name, _("the file cannot be read."))]) from exc
+    limit = settings.IMPORT_MAX_BYTES
+    if size > limit:
+        raise ImportRejected(
+            [
+                file_error(
+                    name,
+                    _("the file is %(size)s bytes; at most %(limit)s bytes are accepted.")
+                    % {"size": size, "limit": limit},
+                )
+            ]
+        )
+    not_xlsx = file_error(name, _("this is not an Excel workbook (.xlsx)."))
+    _rewind(source)
+    try:
+        with zipfile.ZipFile(source) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
+        raise ImportRejected([not_xlsx]) from exc
+    finally:
+        _rewind(source)
+    names = {entry.filename for entry in entries}
+    if not all(part in names for part in REQUIRED_PARTS):
+        raise ImportRejected([not_xlsx])
+    unpacked = sum(entry.file_size for entry in entries)
+    if len(entries) > MAX_PARTS or unpacked > settings.IMPORT_MAX_UNPACKED_RATIO * max(size, 1):
+        raise ImportRejected(
+            [
+                file_error(
+                    name,
+                    _(
+                        "the workbook would unpack to %(unpacked)s bytes, far more than a "
+                        "spreadsheet of this size holds; it was not opened."
+                    )
+                    % {"unpacked": unpacked},
+                )
+            ]
+        )
+
+
+def _assert_xml_is_defused() -> None:
+    # openpyxl picks defusedxml up only when it is importable and not switched
+    # off through OPENPYXL_DEFUSEDXML; without it an entity bomb would be expanded.
+    from openpyxl import xml
+
+    if not xml.DEFUSEDXML:
+        raise ImproperlyConfigured(
+            "openpyxl is not using defusedxml: install defusedxml and do not set "
+            "OPENPYXL_DEFUSEDXML=False; workbooks are not read without it."
+        )
+
+
+# --- Rows ------------------------------------------------------------------------------
+
+
+def _unreadable(name: str, exc: BaseException) -> str:
+    from defusedxml import DefusedXmlException
+
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, DefusedXmlException):
+            return file_error(
+                name,
+                _("the workbook contains XML entity or DTD declarations, which are refused."),
+            )
+        cause = cause.__cause__ or cause.__context__
+    return file_error(
+        name, _("the workbook cannot be read; it may be damaged. Save it again as .xlsx.")
+    )
+
+
+def _header_text(value: object) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def _is_blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def read_rows(
+    source: Source,
+    *,
+    name: str,
+    headers: Sequence[str],
+    required: Sequence[str] | None = None,
+) -> list[Row]:
+    """The data rows of the first sheet of the workbook `source`, keyed by header.
+
+    `headers` are every header the interface knows; `required` those that must
+    be present (all of them by default). The first row is the header row: an
+    unknown, repeated or missing header rejects the file, naming it. Fully
+    empty rows are skipped; a value in a column without a header is an error
+    of its row. Absent optional columns read as None. `name` is the file name
+    the messages use (an upload's temporary path means nothing to the user).
+    """
+    _assert_xml_is_defused()
+    required = list(headers if required is None else required)
+    if isinstance(source, str | os.PathLike):
+        # Opened here, not by openpyxl: it would refuse a workbook whose name
+        # does not end in .xlsx, and the checked file is then the parsed one.
+        try:
+            with open(source, "rb") as handle:
+                return _read(handle, name=name, headers=headers, required=required)
+        except OSError as exc:
+            raise ImportRejected([file_error(name, _("the file cannot be read."))]) from exc
+    return _read(source, name=name, headers=headers, required=required)
+
+
+def _read(
+    source: IO[bytes], *, name: str, headers: Sequence[str], required: Sequence[str]
+) -> list[Row]:
+    check_container(source, name=name)
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(source, read_only=True, data_only=True, keep_links=False)
+    except Exception as exc:
+        # Anything openpyxl stumbles on (broken XML, a forbidden entity, a
+        # missing part) means the same thing to the user: not a usable workbook.
+        raise ImportRejected([_unreadable(name, exc)]) from exc
+    try:
+        return _rows_of(workbook, name=name, headers=headers, required=required)
+    except ImportRejected:
+        raise
+    except Exception as exc:
+        raise ImportRejected([_unreadable(name, exc)]) from exc
+    finally:
+        workbook.close()
+        _rewind(source)
+
+
+def _rows_of(
+    workbook: Any, *, name: str, headers: Sequence[str], required: Sequence[str]
+) -> list[Row]:
+    if not workbook.worksheets:
+        raise ImportRejected([file_error(name, _("the workbook has no worksheet."))])
+    sheet = workbook.worksheets[0]
+    # The stored dimension can claim a million rows and 16,384 columns, which
+    # openpyxl would pad every row to; read what the sheet really contains.
+    sheet.reset_dimensions()
+    rows = iter(sheet.iter_rows(min_row=1, min_col=1, values_only=True))
+    header_row = next(rows, ())
+    columns: list[tuple[int, str]] = []
+    problems: list[str] = []
+    seen: set[str] = set()
+    known = set(headers)
+    for index, value in enumerate(header_row):
+        header = _header_text(value)
+        if not header:
+            continue
+        if header not in known:
+            problems.append(
+                _("unknown column %(header)s; the columns are: %(headers)s")
+                % {"header": header, "headers": " | ".join(headers)}
+            )
+        elif header in seen:
+            problems.append(_("column %(header)s appears twice.") % {"header": header})
+        else:
+            seen.add(header)
+            columns.append((index, header))
+    missing = [header for header in required if header not in seen]
+    if missing:
+        problems.append(
+            _("the header row (row 1) lacks %(missing)s; the columns are: %(headers)s")
+            % {"missing": "、".join(missing), "headers": " | ".join(headers)}
+        )
+    if problems:
+        raise ImportRejected([file_error(name, problem) for problem in problems])
+
+    absent = {header: None for header in headers if header not in seen}
+    named = {index for index, _header in columns}
+    result: list[Row] = []
+    errors: list[str] = []
+    for number, values in enumerate(rows, start=2):
+        if not values or all(_is_blank(value) for value in values):
+            continue
+        count = len(values)
+        row = {header: values[index] if index < count else None for index, header in columns}
+        if any(not _is_blank(values[index]) for index in range(count) if index not in named):
+            errors.append(
+                row_error(name, number, _("a cell has a value but its column has no header."))
+            )
+        if absent:
+            row.update(absent)
+        result.append(Row(number, row))
+    if errors:
+        raise ImportRejected(errors)
+    return result
+
+
+# --- Cells -------------------------------------------------------------------------------
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+YES = frozenset({"是", "yes", "y", "true", "1"})
+NO = frozenset({"否", "no", "n", "false", "0"})
+
+
+def parse_text(value: object) -> str:
+    """The cell as text, stripped; numbers as Excel shows them (1001.0 is "1001")."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise CellError(_("%s is not a usable value.") % value)
+        if value.is_integer():
+            return str(int(value))
+        return format(value, ".15g")
+    if isinstance(value, datetime.datetime):
+        return value.date().isoformat() if value.time() == datetime.time() else value.isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def parse_decimal(value: object) -> Decimal | None:
+    """The cell as an exact decimal; None when blank.
+
+    Excel keeps numbers as binary doubles with 15 significant digits; reading
+    them back through those 15 digits gives 19.5 for 19.5 and 0.3 for the
+    0.30000000000000004 that a formula may have stored, never a binary tail.
+    """
+    if _is_blank(value):
+        return None
+    if isinstance(value, bool):
+        raise CellError(_("%s is not a number.") % parse_text(value))
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise CellError(_("%s is not a number.") % value)
+        return Decimal(format(value, ".15g"))
+    if isinstance(value, Decimal):
+        number = value
+    elif isinstance(value, str):
+        try:
+            number = Decimal(value.strip().replace(",", ""))
+        except InvalidOperation as exc:
+            raise CellError(_("%s is not a number.") % value.strip()) from exc
+    else:
+        raise CellError(_("%s is not a number.") % parse_text(value))
+    if not number.is_finite():
+        raise CellError(_("%s is not a number.") % parse_text(value))
+    return number
+
+
+def parse_date(value: object) -> datetime.date | None:
+    """The cell as a date (an Excel date or YYYY-MM-DD text); None when blank."""
+    if _is_blank(value):
+        return None
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    if isinstance(value, str) and _ISO_DATE.match(value.strip()):
+        try:
+            return datetime.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    # A bare number may be an unformatted Excel serial or 20260701 typed in:
+    # guessing which would put scores on the wrong day.
+    raise CellError(_("%s is not a date; use an Excel date or YYYY-MM-DD.") % parse_text(value))
+
+
+def parse_yes_no(value: object) -> bool | None:
+    """The cell as yes (是, yes, 1, TRUE) or no (否, no, 0, FALSE); None when blank."""
+    if _is_blank(value):
+        return None
+    if isinstance(value, bool):
+        return value
+    text = parse_text(value).lower()
+    if text in YES:
+        return True
+    if text in NO:
+        return False
+    raise CellError(_("%s is neither 是 nor 否.") % parse_text(value))
+
+
+T = TypeVar("T")
+
+
+def chunks(items: Sequence[T], size: int) -> Iterable[Sequence[T]]:
+    """`items` in slices of at most `size`: for IN lists and bulk writes."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+# --- Commands ------------------------------------------------------------------------------
+
+
+class _HelpFormatter(DjangoHelpFormatter, argparse.RawDescriptionHelpFormatter):
+    """Django's argument order, with the help's file layout kept line by line."""
+
+
+class ImportCommand(BaseCommand):
+    """The shape the import commands share: FILE.xlsx in, a summary line or the errors out.
+
+    A subclass sets `help` (the file format included) and implements
+    `run_import` and `summary`. Rejected files exit with status 1 and every
+    error on stderr; nothing was written then.
+    """
+
+    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        return super().create_parser(prog_name, subcommand, **kwargs)
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", metavar="FILE.xlsx", help="the workbook to import")
+
+    def handle(self, *args: object, **options: Any) -> None:
+        path = Path(options["file"])
+        if not path.is_file():
+            raise CommandError(file_error(str(path), _("no such file.")))
+        try:
+            report = self.run_import(source=path, name=path.name)
+        except ImportRejected as exc:
+            raise CommandError("\n".join([*exc.errors, _("Nothing was imported.")])) from exc
+        self.stdout.write(self.style.SUCCESS(self.summary(report)))
+
+    def run_import(self, *, source: Path, name: str) -> ImportReport:
+        raise NotImplementedError
+
+    def summary(self, report: ImportReport) -> str:
+        raise NotImplementedError
