@@ -36,7 +36,18 @@ def _score_field(category: Category) -> forms.DecimalField:
     )
 
 
-class SheetRowForm(forms.Form):
+class ServiceErrorsMixin:
+    """Show a service's ValidationError on the fields it names, the rest on the form."""
+
+    def add_service_error(self, error: ValidationError) -> None:
+        if not hasattr(error, "error_dict"):
+            self.add_error(None, error)
+            return
+        for name, errors in error.error_dict.items():
+            self.add_error(name if name in self.fields else NON_FIELD_ERRORS, errors)
+
+
+class SheetRowForm(ServiceErrorsMixin, forms.Form):
     """One line of the day grid: the four scores, the criteria behind deductions, a note.
 
     `reason` is needed only to change a sheet saved on an earlier day; the
@@ -59,14 +70,6 @@ class SheetRowForm(forms.Form):
 
     def scores(self) -> dict[Category, Decimal]:
         return {category: self.cleaned_data[category.value] for category in Category}
-
-    def add_service_error(self, error: ValidationError) -> None:
-        """Show a service's ValidationError on the fields it names, the rest on the row."""
-        if not hasattr(error, "error_dict"):
-            self.add_error(None, error)
-            return
-        for name, errors in error.error_dict.items():
-            self.add_error(name if name in self.fields else NON_FIELD_ERRORS, errors)
 
 
 class GridQueryForm(forms.Form):
@@ -136,19 +139,6 @@ class FillFullMarksForm(forms.Form):
 
 
 # --- The quarter workbench ---------------------------------------------------------
-# Models these forms need are imported inside the methods (the shared module's
-# imports stay as they are).
-
-
-class ServiceErrorsMixin:
-    """Show a service's ValidationError on the fields it names, the rest on the form."""
-
-    def add_service_error(self, error: ValidationError) -> None:
-        if not hasattr(error, "error_dict"):
-            self.add_error(None, error)
-            return
-        for name, errors in error.error_dict.items():
-            self.add_error(name if name in self.fields else NON_FIELD_ERRORS, errors)
 
 
 class QuarterCloseForm(ServiceErrorsMixin, forms.Form):
@@ -346,8 +336,6 @@ class ObjectionRuleForm(ServiceErrorsMixin, forms.Form):
 
 
 # --- Events, the office's queue, rule settings -------------------------------------
-# Models are imported inside the classes' methods: this block is appended to the
-# module and may not add imports at its top.
 
 
 class EventLedgerQueryForm(forms.Form):
@@ -376,7 +364,7 @@ class EventLedgerQueryForm(forms.Form):
             field.widget.attrs["class"] = "form-select form-select-sm"
 
 
-class EventEntryForm(forms.Form):
+class EventEntryForm(ServiceErrorsMixin, forms.Form):
     """The record form of an event: the office's, or a department head's deduction."""
 
     employee = forms.ModelChoiceField(label=_("Employee"), queryset=None)
@@ -445,14 +433,6 @@ class EventEntryForm(forms.Form):
         for field in self.fields.values():
             select = isinstance(field.widget, forms.Select)
             field.widget.attrs["class"] = "form-select" if select else "form-control"
-
-    def add_service_error(self, error: ValidationError) -> None:
-        """Show a service's ValidationError on the fields it names, the rest on the form."""
-        if not hasattr(error, "error_dict"):
-            self.add_error(None, error)
-            return
-        for name, errors in error.error_dict.items():
-            self.add_error(name if name in self.fields else NON_FIELD_ERRORS, errors)
 
 
 class EventRuleForm(forms.Form):

@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from appraisal.models import (
+    LOCKED_STATUSES,
     SHEET_TOTAL,
     Approval,
     AwardTier,
@@ -41,6 +42,7 @@ from appraisal.models import (
     DepartmentReview,
     Event,
     EventKind,
+    EventQuerySet,
     Objection,
     ObjectionStatus,
     Quarter,
@@ -66,7 +68,7 @@ from appraisal.rules import (
     full_marks,
     score_band,
 )
-from employees.models import Department, DepartmentQuerySet, Employee, User
+from employees.models import Department, DepartmentQuerySet, Employee, EmployeeQuerySet, User
 
 # --- Who may open the grid -------------------------------------------------------
 
@@ -264,7 +266,7 @@ class DayGrid:
         return self.day == timezone.localdate()
 
 
-def grid_employees(*, user: User, department: Department):
+def grid_employees(*, user: User, department: Department) -> EmployeeQuerySet:
     """The appraised employees of `department` that `user` scores, by number."""
     return (
         Employee.objects.visible_to(user)
@@ -596,8 +598,6 @@ def month_grid_for(*, user: User, department: Department, month: datetime.date) 
 
 
 # --- The quarter workbench: quarters, results, approval, notice, objections -------
-# Models this block reads are imported inside the functions (the shared module's
-# imports stay as they are).
 
 
 def workbench_may_open(*, user: User) -> bool:
@@ -608,6 +608,59 @@ def workbench_may_open(*, user: User) -> bool:
 def results_show_money(*, user: User) -> bool:
     """The award money, rewards, fines and net amount are for the office and HR."""
     return user.is_authenticated and (user.is_office or user.is_hr)
+
+
+PUBLISHED_STATUSES = (QuarterStatus.PUBLISHED, QuarterStatus.FINAL, QuarterStatus.PAID)
+MONEY_STATUSES = (QuarterStatus.FINAL, QuarterStatus.PAID)
+
+
+def quarter_actions_for(*, user: User, quarter: Quarter) -> dict[str, bool]:
+    """Which buttons and links the quarter's page offers `user` in the quarter's state.
+
+    The services decide again when the action is taken; this only keeps the
+    page from offering what would be refused.
+    """
+    status = quarter.status
+    office = user.is_office
+    money = user.is_office or user.is_hr
+    return {
+        "close": office and status in (QuarterStatus.OPEN, QuarterStatus.CLOSED),
+        "reopen": office and status == QuarterStatus.CLOSED,
+        "approve": office and status == QuarterStatus.CLOSED,
+        "finalize": office and status == QuarterStatus.PUBLISHED,
+        "objections": office and status in PUBLISHED_STATUSES,
+        "results": status in LOCKED_STATUSES,
+        "notice": status in PUBLISHED_STATUSES,
+        "results_xlsx": money and status in LOCKED_STATUSES,
+        "payout_xlsx": money and status in MONEY_STATUSES,
+        "paid": money and status == QuarterStatus.FINAL,
+        "events": office,
+    }
+
+
+_ACTION_STATES = {
+    "close": (QuarterStatus.OPEN, QuarterStatus.CLOSED),
+    "reopen": (QuarterStatus.CLOSED,),
+    "paid": (QuarterStatus.FINAL,),
+}
+
+
+def quarter_action_refusal(*, quarter: Quarter, action: str) -> str:
+    """Why `action` cannot be taken in the quarter's state, or "" when it can."""
+    if quarter.status in _ACTION_STATES[action]:
+        return ""
+    values = {"quarter": quarter.code, "status": quarter.get_status_display()}
+    if action == "close":
+        return _("Quarter %(quarter)s is %(status)s: it can no longer be closed again.") % values
+    if action == "reopen":
+        return (
+            _(
+                "Quarter %(quarter)s is %(status)s: only a closed quarter that is not yet "
+                "approved can be reopened."
+            )
+            % values
+        )
+    return _("Quarter %(quarter)s is %(status)s: only a final quarter can be marked paid.") % values
 
 
 def quarter_finalize_blocker(
@@ -963,7 +1016,7 @@ def objections_for(*, quarter: Quarter) -> list:
     )
 
 
-def objection_targets_for(*, quarter: Quarter):
+def objection_targets_for(*, quarter: Quarter) -> EmployeeQuerySet:
     """The employees an objection may name: the approved winners of `quarter`."""
 
     winners = QuarterResult.objects.winners().filter(quarter=quarter, approval=Approval.APPROVED)
@@ -975,8 +1028,6 @@ def objection_targets_for(*, quarter: Quarter):
 
 
 # --- The event ledger and the office's queue -------------------------------------
-# Event, EventQuerySet and rules.event_points are imported inside the functions:
-# this block is appended to the module and may not add imports at its top.
 
 
 def event_ledger_allowed(*, user: User) -> bool:
@@ -1021,7 +1072,7 @@ def event_ledger(
     department: Department | None = None,
     kind: str = "",
     validity: str = "",
-):
+) -> EventQuerySet:
     """The events of `quarter` that `user` may read, filtered, newest first."""
 
     if not event_ledger_allowed(user=user):
@@ -1070,7 +1121,7 @@ def event_queue_for(*, user: User, source: str = "") -> tuple:
     return pending.exclude(locked), pending.filter(locked)
 
 
-def event_for_queue(*, user: User, pk: int):
+def event_for_queue(*, user: User, pk: int) -> Event | None:
     """One event the office may rule, with what the queue shows of it; None otherwise."""
 
     if not user.is_authenticated or not user.is_office:

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from awards.models import WorkBadge, WorkBadgeQuerySet
-from employees.models import Department, DepartmentQuerySet, User
-from feedback.models import FeedbackMessage, FeedbackMessageQuerySet
+from employees.models import Department, DepartmentQuerySet
 
 LOOKUP_LIMIT = 20
 
@@ -59,8 +58,3 @@ def feedback_departments() -> DepartmentQuerySet:
         .distinct()
         .order_by("display_order", "name")
     )
-
-
-def feedback_received_for(*, user: User) -> FeedbackMessageQuerySet:
-    """Customer feedback, newest first, for the office (nobody else sees it)."""
-    return FeedbackMessage.objects.visible_to(user).select_related("employee__department", "event")

@@ -3,30 +3,26 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO, TypeVar
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
+from appraisal.exports import export_quarter_get, workbook_save_atomic
 from appraisal.models import Quarter
-from appraisal.rules import QuarterId
+
+T = TypeVar("T")
 
 
 def quarter_from_code(code: str) -> Quarter:
     """The stored quarter written `2026Q3`; a CommandError names a bad or unknown code."""
     try:
-        qid = QuarterId.parse(code)
-    except ValueError:
-        raise CommandError(
-            _("%(code)s is not a quarter; write it like 2026Q3.") % {"code": code}
-        ) from None
-    try:
-        return Quarter.objects.get(year=qid.year, number=qid.number)
-    except Quarter.DoesNotExist:
-        raise CommandError(
-            _("Quarter %(code)s does not exist: it has no sheets or events yet.")
-            % {"code": qid.code}
-        ) from None
+        return export_quarter_get(code=code)
+    except ValidationError as error:
+        raise refusal(error) from None
 
 
 def day_from_option(value: str | None, *, option: str) -> datetime.date | None:
@@ -45,3 +41,41 @@ def day_from_option(value: str | None, *, option: str) -> datetime.date | None:
 def refusal(error: ValidationError) -> CommandError:
     """A service's refusal as the command's error message."""
     return CommandError(" ".join(error.messages))
+
+
+class ExportCommand(BaseCommand):
+    """`<command> QUARTER -o FILE.xlsx`: write one of the quarter's workbooks, all or nothing."""
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("quarter", metavar="QUARTER", help="The quarter, written like 2026Q3.")
+        parser.add_argument(
+            "-o",
+            "--output",
+            required=True,
+            metavar="FILE.xlsx",
+            help="The Excel file to write; an existing file is replaced.",
+        )
+
+    def export(
+        self, options: dict[str, object], write: Callable[[Quarter, IO[bytes]], T]
+    ) -> tuple[Quarter, Path, T]:
+        """Write the file through a temporary one, so a failure never leaves half a file."""
+        path = Path(str(options["output"]))
+        if not path.parent.is_dir():
+            raise CommandError(
+                _("Cannot write %(path)s: the folder %(folder)s does not exist.")
+                % {"path": path, "folder": path.parent}
+            )
+        try:
+            quarter = export_quarter_get(code=str(options["quarter"]))
+            result = workbook_save_atomic(path=path, write=lambda handle: write(quarter, handle))
+        except ValidationError as exc:
+            raise CommandError(
+                _("Nothing was written to %(path)s: %(error)s")
+                % {"path": path, "error": " ".join(exc.messages)}
+            ) from exc
+        except OSError as exc:
+            raise CommandError(
+                _("Cannot write %(path)s: %(error)s") % {"path": path, "error": exc}
+            ) from exc
+        return quarter, path, result

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from appraisal.models import Criterion, DailySheet, QuarterStatus, SheetRevision
+from appraisal.models import Criterion, DailySheet, Quarter, QuarterStatus, SheetRevision
 from appraisal.rules import QuarterId
 from appraisal.tests.factories import DailySheetFactory, QuarterFactory
 from conftest import browser_login
@@ -137,8 +137,10 @@ def test_an_out_of_range_score_shows_an_error_on_the_cell_and_saves_nothing(
 
 def test_a_closed_quarters_day_is_read_only_with_the_reason(page, live_server, head, employees):
     closed = QuarterId.of(timezone.localdate()).previous()
-    QuarterFactory(year=closed.year, number=closed.number, status=QuarterStatus.CLOSED)
+    quarter = QuarterFactory(year=closed.year, number=closed.number)
     DailySheetFactory(employee=employees[0], day=closed.first_day, service=D("45"))
+    # Closed after the sheet was written: PostgreSQL's trigger refuses sheets in a closed quarter.
+    Quarter.objects.filter(pk=quarter.pk).update(status=QuarterStatus.CLOSED)
     browser_login(page, live_server, "head")
 
     open_grid(page, live_server, f"?day={closed.first_day.isoformat()}")

@@ -44,11 +44,14 @@ from appraisal.models import (
 )
 from appraisal.rules import QuarterId
 from appraisal.selectors import (
+    PUBLISHED_STATUSES,
     approval_list_for,
     department_results_for,
     objection_targets_for,
     objections_for,
     public_notice_for,
+    quarter_action_refusal,
+    quarter_actions_for,
     quarter_close_preview,
     quarter_overview_for,
     quarters_list_for,
@@ -68,8 +71,6 @@ from appraisal.services import (
 )
 from employees.models import Department
 
-PUBLISHED_STATUSES = (QuarterStatus.PUBLISHED, QuarterStatus.FINAL, QuarterStatus.PAID)
-MONEY_STATUSES = (QuarterStatus.FINAL, QuarterStatus.PAID)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -172,25 +173,11 @@ def quarter(request: HttpRequest, code: str) -> HttpResponse:
     _require_workbench(request)
     quarter = _quarter_or_404(code)
     overview = quarter_overview_for(user=request.user, quarter=quarter, today=timezone.localdate())
-    user = request.user
-    status = quarter.status
     context = {
         "quarter": quarter,
         "overview": overview,
-        "may": {
-            "close": user.is_office and status in (QuarterStatus.OPEN, QuarterStatus.CLOSED),
-            "reopen": user.is_office and status == QuarterStatus.CLOSED,
-            "approve": user.is_office and status == QuarterStatus.CLOSED,
-            "finalize": user.is_office and status == QuarterStatus.PUBLISHED,
-            "objections": user.is_office and status in PUBLISHED_STATUSES,
-            "results": status in LOCKED_STATUSES,
-            "notice": status in PUBLISHED_STATUSES,
-            "results_xlsx": (user.is_office or user.is_hr) and status in LOCKED_STATUSES,
-            "payout_xlsx": (user.is_office or user.is_hr) and status in MONEY_STATUSES,
-            "paid": (user.is_office or user.is_hr) and status == QuarterStatus.FINAL,
-            "events": user.is_office,
-        },
-        **_charts(user=user, quarter=quarter, trend=overview.quarters_for_trend),
+        "may": quarter_actions_for(user=request.user, quarter=quarter),
+        **_charts(user=request.user, quarter=quarter, trend=overview.quarters_for_trend),
     }
     return render(request, "appraisal/quarters/overview.html", context)
 
@@ -205,12 +192,7 @@ def quarter_close_view(request: HttpRequest, code: str) -> HttpResponse:
     _require_office(request)
     quarter = _quarter_or_404(code)
     today = timezone.localdate()
-    refusal = ""
-    if quarter.status not in (QuarterStatus.OPEN, QuarterStatus.CLOSED):
-        refusal = _("Quarter %(quarter)s is %(status)s: it can no longer be closed again.") % {
-            "quarter": quarter.code,
-            "status": quarter.get_status_display(),
-        }
+    refusal = quarter_action_refusal(quarter=quarter, action="close")
     form = QuarterCloseForm(_posted(request))
     if request.method == "POST" and not refusal and form.is_valid():
         try:
@@ -255,12 +237,7 @@ def quarter_reopen_view(request: HttpRequest, code: str) -> HttpResponse:
     """GET: confirm with a reason; POST: reopen a closed, unapproved quarter."""
     _require_office(request)
     quarter = _quarter_or_404(code)
-    refusal = ""
-    if quarter.status != QuarterStatus.CLOSED:
-        refusal = _(
-            "Quarter %(quarter)s is %(status)s: only a closed quarter that is not yet "
-            "approved can be reopened."
-        ) % {"quarter": quarter.code, "status": quarter.get_status_display()}
+    refusal = quarter_action_refusal(quarter=quarter, action="reopen")
     form = QuarterReasonForm(_posted(request))
     if request.method == "POST":
         if refusal:
@@ -321,14 +298,7 @@ def quarter_paid_view(request: HttpRequest, code: str) -> HttpResponse:
     """GET: confirm; POST: HR (or the office) marks a final quarter paid."""
     _require_money(request)
     quarter = _quarter_or_404(code)
-    refusal = ""
-    if quarter.status != QuarterStatus.FINAL:
-        refusal = _(
-            "Quarter %(quarter)s is %(status)s: only a final quarter can be marked paid."
-        ) % {
-            "quarter": quarter.code,
-            "status": quarter.get_status_display(),
-        }
+    refusal = quarter_action_refusal(quarter=quarter, action="paid")
     form = QuarterConfirmForm(_posted(request))
     if request.method == "POST":
         if refusal:
