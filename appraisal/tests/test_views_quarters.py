@@ -401,6 +401,18 @@ def test_a_department_list_opens_for_the_office_hr_and_its_head(client, world, w
     assert f'data-result="{world.b1.pk}"' not in html
 
 
+def test_a_department_list_draws_that_departments_tiers_and_trend(client, world):
+    world.to("closed")
+    login(client, world, "head")
+
+    html = client.get(url("results", CODE, department=world.a.pk)).content.decode()
+
+    assert 'data-chart="tiers"' in html
+    assert 'data-chart="trend"' in html
+    assert world.a.name in html
+    assert world.b.name not in html
+
+
 def test_a_head_cannot_open_another_department_list(client, world):
     world.to("closed")
     login(client, world, "other_head")

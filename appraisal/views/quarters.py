@@ -18,11 +18,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
-from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from appraisal import charts
 from appraisal.exports import payout_workbook_write, results_workbook_write
 from appraisal.forms import (
     DepartmentSubmitForm,
@@ -115,25 +115,19 @@ def _error_messages(request: HttpRequest, error: ValidationError) -> None:
 
 
 def _charts(
-    *, user: object, quarter: Quarter, trend: list[Quarter]
-) -> dict[str, SafeString | None]:
-    """The tier counts and the average trend from `appraisal.charts`, when it is there.
-
-    A head sees their own department's figures; the office and HR the company's.
-    """
-    try:
-        from appraisal import charts
-    except ImportError:
-        return {"tier_chart": None, "trend_chart": None}
-    head_only = not (user.is_office or user.is_hr)
-    department = user.department if head_only else None
-    tier_chart = trend_chart = None
-    if quarter.is_locked and hasattr(charts, "tier_counts_svg"):
-        departments = Department.objects.filter(pk=user.department_id) if head_only else None
-        tier_chart = charts.tier_counts_svg(quarter=quarter, departments=departments)
-    if trend and hasattr(charts, "average_trend_svg"):
-        trend_chart = charts.average_trend_svg(quarters=trend, department=department)
-    return {"tier_chart": tier_chart, "trend_chart": trend_chart}
+    *, quarter: Quarter, department: Department | None, trend: list[Quarter] | None = None
+) -> dict[str, object]:
+    """The tier counts of the quarter and the average across quarters, for one department or all."""
+    departments = Department.objects.filter(pk=department.pk) if department else None
+    return {
+        "tier_chart": (
+            charts.tier_counts_svg(quarter=quarter, departments=departments)
+            if quarter.is_locked
+            else None
+        ),
+        "trend_chart": charts.average_trend_svg(quarters=trend, department=department),
+        "chart_department": department,
+    }
 
 
 def _confirm(
@@ -177,7 +171,12 @@ def quarter(request: HttpRequest, code: str) -> HttpResponse:
         "quarter": quarter,
         "overview": overview,
         "may": quarter_actions_for(user=request.user, quarter=quarter),
-        **_charts(user=request.user, quarter=quarter, trend=overview.quarters_for_trend),
+        # A head sees their own department's figures; the office and HR the company's.
+        **_charts(
+            quarter=quarter,
+            department=None if results_show_money(user=request.user) else request.user.department,
+            trend=overview.quarters_for_trend or None,
+        ),
     }
     return render(request, "appraisal/quarters/overview.html", context)
 
@@ -364,6 +363,7 @@ def _results_page(
             "form": form,
             "show_money": results_show_money(user=user),
             "locked": quarter.status in LOCKED_STATUSES,
+            **(_charts(quarter=quarter, department=department) if listing else {}),
         },
         status=status,
     )
