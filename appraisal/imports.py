@@ -28,7 +28,14 @@ from appraisal.models import (
     RuleSettings,
     SheetRevision,
 )
-from appraisal.rules import HUNDREDTH, Category, QuarterId, check_one_decimal, score_problem
+from appraisal.rules import (
+    HUNDREDTH,
+    Category,
+    QuarterId,
+    check_one_decimal,
+    event_amount,
+    score_problem,
+)
 from appraisal.services import _score_errors, _sheet_values, quarter_ensure
 from config.xlsx import (
     CellError,
@@ -549,16 +556,6 @@ def _event_row(
     return _EventRow(row.number, person.pk, day, kind, points, amount, validity, note)
 
 
-def _default_amount(kind: EventKind, rules: RuleSettings) -> Decimal:
-    # A lost badge is fined by the quarter's setting (rules.md section 4);
-    # every other kind carries money only when the file says so.
-    if kind == EventKind.WORK_BADGE_LOST:
-        return -rules.work_badge_fine
-    if kind == EventKind.AWARD_BADGE_LOST:
-        return -rules.award_badge_fine
-    return Decimal("0")
-
-
 @transaction.atomic
 def events_import(*, source: Source, name: str, imported_by: User | None) -> ImportReport:
     """Add the praise, complaints, deductions and badge events of a workbook.
@@ -599,11 +596,7 @@ def events_import(*, source: Source, name: str, imported_by: User | None) -> Imp
                 date=item.day,
                 kind=item.kind,
                 points=item.points,
-                amount=(
-                    item.amount
-                    if item.amount is not None
-                    else _default_amount(item.kind, rules[quarter.pk])
-                ),
+                amount=event_amount(item.kind, item.amount, rules[quarter.pk]),
                 validity=item.validity,
                 source=EventSource.IMPORT,
                 note=item.note,

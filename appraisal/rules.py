@@ -241,6 +241,27 @@ def event_points(kind: str, points: Decimal | None, rules: PointRules) -> Decima
     return None
 
 
+class FineRules(Protocol):
+    """The fine settings of a quarter (a `RuleSettings` row fits)."""
+
+    work_badge_fine: Decimal
+    award_badge_fine: Decimal
+
+
+def event_amount(kind: str, amount: Decimal | None, rules: FineRules) -> Decimal:
+    """The money an event carries: its own, or, when blank, a lost badge's fine (else none).
+
+    Positive is a reward, negative a fine (rules.md section 4).
+    """
+    if amount is not None:
+        return amount
+    if kind == "work_badge_lost":
+        return -rules.work_badge_fine
+    if kind == "award_badge_lost":
+        return -rules.award_badge_fine
+    return Decimal("0")
+
+
 # --- The quarter's outcome (rules.md section 5) ---------------------------------
 
 

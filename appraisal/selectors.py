@@ -66,6 +66,7 @@ from appraisal.rules import (
     event_points,
     final_from,
     full_marks,
+    may_finalize,
     score_band,
 )
 from employees.models import Department, DepartmentQuerySet, Employee, EmployeeQuerySet, User
@@ -667,9 +668,12 @@ def quarter_finalize_blocker(
     *, quarter: Quarter, today: datetime.date, pending_objections: int
 ) -> str:
     """Why `quarter` cannot be final on `today`, or "" when it can."""
-
     if quarter.status != QuarterStatus.PUBLISHED or quarter.notice_ends_on is None:
         return _("Only a quarter in its public notice can become final.")
+    if may_finalize(
+        notice_ends_on=quarter.notice_ends_on, today=today, pending_objections=pending_objections
+    ):
+        return ""
     if today < final_from(quarter.notice_ends_on):
         return _(
             "The public notice runs until %(end)s; the quarter can be final from %(final)s."
@@ -677,13 +681,11 @@ def quarter_finalize_blocker(
             "end": quarter.notice_ends_on.isoformat(),
             "final": final_from(quarter.notice_ends_on).isoformat(),
         }
-    if pending_objections:
-        return ngettext(
-            "%(count)d objection is pending; rule on it before the quarter can be final.",
-            "%(count)d objections are pending; rule on them before the quarter can be final.",
-            pending_objections,
-        ) % {"count": pending_objections}
-    return ""
+    return ngettext(
+        "%(count)d objection is pending; rule on it before the quarter can be final.",
+        "%(count)d objections are pending; rule on them before the quarter can be final.",
+        pending_objections,
+    ) % {"count": pending_objections}
 
 
 def quarter_next_step(

@@ -13,7 +13,6 @@ from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.db.models.functions import ExtractMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from appraisal.models import (
     SHEET_TOTAL,
@@ -50,15 +49,15 @@ from appraisal.rules import (
     ScoreProblem,
     Tier,
     award_for,
-    final_from,
+    event_amount,
     full_marks,
     may_close,
-    may_finalize,
     notice_end,
     payout_month,
     quarter_outcome,
     score_problem,
 )
+from appraisal.selectors import quarter_finalize_blocker
 from employees.models import Department, Employee, User
 
 
@@ -941,28 +940,10 @@ def quarter_finalize(
         raise _wrong_state(quarter, _("only a quarter in its public notice can become final."))
     today = today or timezone.localdate()
     pending = Objection.objects.filter(quarter=quarter, status=ObjectionStatus.PENDING).count()
-    if today < final_from(quarter.notice_ends_on):
-        raise ValidationError(
-            _(
-                "The public notice of %(quarter)s runs until %(end)s; it can be final from %(final)s."
-            )
-            % {
-                "quarter": quarter.code,
-                "end": quarter.notice_ends_on.isoformat(),
-                "final": final_from(quarter.notice_ends_on).isoformat(),
-            }
-        )
-    if not may_finalize(
-        notice_ends_on=quarter.notice_ends_on, today=today, pending_objections=pending
-    ):
-        raise ValidationError(
-            ngettext(
-                "%(quarter)s has %(count)d objection pending; rule on it first.",
-                "%(quarter)s has %(count)d objections pending; rule on them first.",
-                pending,
-            )
-            % {"quarter": quarter.code, "count": pending}
-        )
+    # The same words the quarter's page shows beside its disabled button.
+    blocker = quarter_finalize_blocker(quarter=quarter, today=today, pending_objections=pending)
+    if blocker:
+        raise ValidationError(blocker)
     quarter.status = QuarterStatus.FINAL
     quarter.final_on = today
     quarter.payout_month = payout_month(quarter.notice_ends_on)
@@ -1018,17 +999,6 @@ def quarter_mark_paid(*, quarter: Quarter, paid_by: User | None) -> Quarter:
 # What a department head records in the browser: the monthly department ledger
 # (rules.md section 3). Everything else comes to the office.
 HEAD_EVENT_KINDS = (EventKind.MONTHLY_DEDUCTION, EventKind.BADGE_NOT_WORN)
-
-
-def _event_default_amount(*, kind: str, date: datetime.date) -> Decimal:
-    """A lost badge is fined by its quarter's setting; other kinds carry money only when given."""
-    if kind not in (EventKind.WORK_BADGE_LOST, EventKind.AWARD_BADGE_LOST):
-        return Decimal("0")
-    qid = QuarterId.of(date)
-    own = RuleSettings.objects.filter(quarter__year=qid.year, quarter__number=qid.number).first()
-    rules = own or RuleSettings.objects.get(is_default=True)
-    fine = rules.work_badge_fine if kind == EventKind.WORK_BADGE_LOST else rules.award_badge_fine
-    return -fine
 
 
 @transaction.atomic
@@ -1107,7 +1077,7 @@ def event_enter(
         kind=EventKind(kind),
         recorded_by=recorded_by,
         points=points,
-        amount=_event_default_amount(kind=kind, date=date) if amount is None else amount,
+        amount=event_amount(kind, amount, quarter_ensure(qid=QuarterId.of(date)).rule_settings),
         source=EventSource(source),
         reported_by=reported_by.strip(),
         note=note.strip(),

@@ -19,7 +19,7 @@ from appraisal.models import (
     QuarterResult,
     RuleSettings,
 )
-from appraisal.rules import QuarterId
+from appraisal.rules import QuarterId, event_amount
 from appraisal.services import event_record, quarter_ensure
 from awards.models import (
     AWARD_BADGE_QUARTER_STATUSES,
@@ -115,7 +115,7 @@ def work_badge_report_lost(
         kind=EventKind.WORK_BADGE_LOST,
         recorded_by=recorded_by,
         points=rules.badge_lost_points,
-        amount=-rules.work_badge_fine,
+        amount=event_amount(EventKind.WORK_BADGE_LOST, None, rules),
         source=EventSource.OFFICE,
         validity=EventValidity.VALID,
         note=_("Work badge issued on %(day)s lost.") % {"day": badge.issued_on.isoformat()},
@@ -224,7 +224,7 @@ def award_badge_report_lost(
         kind=EventKind.AWARD_BADGE_LOST,
         recorded_by=recorded_by,
         points=rules.badge_lost_points,
-        amount=-rules.award_badge_fine,
+        amount=event_amount(EventKind.AWARD_BADGE_LOST, None, rules),
         source=EventSource.OFFICE,
         validity=EventValidity.VALID,
         note=_("Award badge (%(tier)s, %(quarter)s) lost.")

@@ -621,3 +621,23 @@ def test_quarter_ids_across_year_ends():
     assert QuarterId.of(date(2026, 9, 30)) == Q3
     with pytest.raises(ValueError):
         QuarterId.parse("2026Q0")
+
+
+@pytest.mark.parametrize(
+    ("kind", "amount", "expected"),
+    [
+        ("work_badge_lost", None, Decimal("-200")),
+        ("award_badge_lost", None, Decimal("-150")),
+        ("work_badge_lost", Decimal("-50"), Decimal("-50")),
+        ("pennant", None, Decimal("0")),
+        ("pennant", Decimal("100"), Decimal("100")),
+    ],
+)
+def test_an_events_amount_is_its_own_or_a_lost_badges_fine(kind, amount, expected):
+    from types import SimpleNamespace
+
+    from appraisal.rules import event_amount
+
+    rules = SimpleNamespace(work_badge_fine=Decimal("200"), award_badge_fine=Decimal("150"))
+
+    assert event_amount(kind, amount, rules) == expected
