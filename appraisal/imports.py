@@ -36,7 +36,7 @@ from appraisal.rules import (
     event_amount,
     score_problem,
 )
-from appraisal.services import _score_errors, _sheet_values, quarter_ensure
+from appraisal.services import _score_errors, _sheet_values, quarter_ensure, quarter_locked_reason
 from config.xlsx import (
     CellError,
     ImportReport,
@@ -184,17 +184,7 @@ def _check_quarter(
 ) -> bool:
     quarter = quarters[QuarterId.of(day)]
     if quarter.is_locked:
-        problems.add(
-            row,
-            _(
-                "%(day)s belongs to quarter %(quarter)s, which is %(status)s and can no longer change."
-            )
-            % {
-                "day": day.isoformat(),
-                "quarter": quarter.code,
-                "status": quarter.get_status_display(),
-            },
-        )
+        problems.add(row, quarter_locked_reason(day=day, quarter=quarter))
         return False
     return True
 

@@ -94,17 +94,19 @@ def quarter_assert_open_for(*, day: datetime.date, for_update: bool = False) -> 
     if for_update:
         quarter = Quarter.objects.select_for_update().get(pk=quarter.pk)
     if quarter.is_locked:
-        raise ValidationError(
-            _(
-                "%(day)s belongs to quarter %(quarter)s, which is %(status)s and can no longer change."
-            )
-            % {
-                "day": day.isoformat(),
-                "quarter": quarter.code,
-                "status": quarter.get_status_display(),
-            }
-        )
+        raise ValidationError(quarter_locked_reason(day=day, quarter=quarter))
     return quarter
+
+
+def quarter_locked_reason(*, day: datetime.date, quarter: Quarter) -> str:
+    """Why nothing dated `day` may change: its quarter is closed (or further on)."""
+    return _(
+        "%(day)s belongs to quarter %(quarter)s, which is %(status)s and can no longer change."
+    ) % {
+        "day": day.isoformat(),
+        "quarter": quarter.code,
+        "status": quarter.get_status_display(),
+    }
 
 
 @transaction.atomic
