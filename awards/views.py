@@ -39,11 +39,7 @@ from awards.services import (
     work_badge_report_lost,
     work_badges_issue_missing,
 )
-
-
-def _require_office(request: HttpRequest) -> None:
-    if not request.user.is_office:
-        raise PermissionDenied
+from employees.permissions import require_office
 
 
 def _form_errors(form: object) -> str:
@@ -58,7 +54,7 @@ def _service_errors(exc: ValidationError) -> str:
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
     """Award badges out and overdue, with their return and loss forms (the office)."""
-    _require_office(request)
+    require_office(request)
     today = timezone.localdate()
     return render(
         request,
@@ -77,7 +73,7 @@ def index(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def award_badges_issue_view(request: HttpRequest) -> HttpResponse:
-    _require_office(request)
+    require_office(request)
     form = AwardBadgesIssueForm(request.POST)
     if not form.is_valid():
         messages.error(request, _form_errors(form))
@@ -112,7 +108,7 @@ def _award_badge_or_404(request: HttpRequest, pk: int) -> AwardBadge:
 @login_required
 @require_POST
 def award_badge_return_view(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_office(request)
+    require_office(request)
     badge = _award_badge_or_404(request, pk)
     form = AwardBadgeReturnForm(request.POST)
     if not form.is_valid():
@@ -136,7 +132,7 @@ def award_badge_return_view(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def award_badge_lost_view(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_office(request)
+    require_office(request)
     badge = _award_badge_or_404(request, pk)
     form = AwardBadgeLostForm(request.POST)
     if not form.is_valid():
@@ -177,14 +173,14 @@ def _work_badges_page(
 @login_required
 @require_GET
 def work_badges(request: HttpRequest) -> HttpResponse:
-    _require_office(request)
+    require_office(request)
     return _work_badges_page(request, lost_form=WorkBadgeLostForm(user=request.user))
 
 
 @login_required
 @require_POST
 def work_badge_lost_view(request: HttpRequest) -> HttpResponse:
-    _require_office(request)
+    require_office(request)
     form = WorkBadgeLostForm(request.POST, user=request.user)
     if form.is_valid():
         try:
@@ -209,7 +205,7 @@ def work_badge_lost_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def work_badges_issue_missing_view(request: HttpRequest) -> HttpResponse:
-    _require_office(request)
+    require_office(request)
     form = IssueMissingForm(request.POST)
     if form.is_valid():
         count = work_badges_issue_missing(

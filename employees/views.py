@@ -2,7 +2,6 @@ import io
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.files.uploadhandler import (
     FileUploadHandler,
     SkipFile,
@@ -17,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from config.xlsx import ImportRejected
 from employees.forms import EmployeeImportForm
+from employees.permissions import require_office_or_hr
 from employees.selectors import (
     day_from_param,
     employee_list_for,
@@ -110,12 +110,6 @@ class _SizeLimitUploadHandler(FileUploadHandler):
         return None  # the temporary-file handler after this one keeps the file
 
 
-def _require_import_role(request: HttpRequest) -> None:
-    # HR keeps the staff list; the office runs the appraisal and may do it too.
-    if not (request.user.is_hr or request.user.is_office):
-        raise PermissionDenied
-
-
 @csrf_exempt  # the upload handlers must be set before the CSRF check reads the body
 @login_required
 @require_http_methods(["GET", "POST"])
@@ -125,7 +119,7 @@ def employee_import(request: HttpRequest) -> HttpResponse:
     The role is checked before the body is read, so nobody else's upload is even
     parsed; the CSRF check runs in `_employee_import` (csrf_protect).
     """
-    _require_import_role(request)
+    require_office_or_hr(request)
     limit = _SizeLimitUploadHandler(request, settings.IMPORT_MAX_BYTES)
     if request.method == "POST":
         # Straight to a temporary file, never into memory; the service reads it from there.
@@ -165,7 +159,7 @@ def _employee_import(request: HttpRequest, limit: _SizeLimitUploadHandler) -> Ht
 @require_GET
 def employee_import_template(request: HttpRequest) -> FileResponse:
     """An empty employee workbook: the header row and one example row."""
-    _require_import_role(request)
+    require_office_or_hr(request)
     from openpyxl import Workbook
     from openpyxl.styles import Font
 

@@ -44,6 +44,7 @@ from appraisal.services import (
     quarter_ensure,
     rule_settings_update,
 )
+from employees.permissions import require_office
 
 LEDGER_PAGE_SIZE = 50
 QUEUE_PAGE_SIZE = 50
@@ -52,11 +53,6 @@ QUEUE_PAGE_SIZE = 50
 def _require_ledger_reader(request: HttpRequest) -> None:
     # Staff see their own valid events on their own page, never the ledger.
     if not event_ledger_allowed(user=request.user):
-        raise PermissionDenied
-
-
-def _require_office(request: HttpRequest) -> None:
-    if not request.user.is_office:
         raise PermissionDenied
 
 
@@ -178,7 +174,7 @@ def _queue_url(source: str = "") -> str:
 @require_GET
 def queue(request: HttpRequest) -> HttpResponse:
     """Pending events of open quarters, oldest first, each ruled in one step."""
-    _require_office(request)
+    require_office(request)
     source = _queue_source(request)
     pending, too_late = event_queue_for(user=request.user, source=source)
     page = Paginator(pending, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -216,7 +212,7 @@ def event_rule_view(request: HttpRequest, pk: int) -> HttpResponse:
     With htmx the answer is the queue's row in its new state (or with the
     form's errors); without JavaScript a redirect back to the queue with a message.
     """
-    _require_office(request)
+    require_office(request)
     event = event_for_queue(user=request.user, pk=pk)
     if event is None:
         raise Http404

@@ -42,7 +42,6 @@ from appraisal.models import (
     QuarterStatus,
     ReviewStatus,
 )
-from appraisal.rules import QuarterId
 from appraisal.selectors import (
     PUBLISHED_STATUSES,
     approval_list_for,
@@ -70,6 +69,7 @@ from appraisal.services import (
     quarter_reopen,
 )
 from employees.models import Department
+from employees.permissions import require_office, require_office_or_hr
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -82,22 +82,11 @@ def _require_workbench(request: HttpRequest) -> None:
         raise PermissionDenied
 
 
-def _require_office(request: HttpRequest) -> None:
-    if not request.user.is_office:
-        raise PermissionDenied
-
-
-def _require_money(request: HttpRequest) -> None:
-    if not (request.user.is_office or request.user.is_hr):
-        raise PermissionDenied
-
-
 def _quarter_or_404(code: str) -> Quarter:
     try:
-        qid = QuarterId.parse(code)
-    except ValueError as exc:
+        return Quarter.objects.get_by_code(code)
+    except (ValueError, Quarter.DoesNotExist) as exc:
         raise Http404 from exc
-    return get_object_or_404(Quarter, year=qid.year, number=qid.number)
 
 
 def _overview(quarter: Quarter) -> HttpResponse:
@@ -188,7 +177,7 @@ def quarter(request: HttpRequest, code: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def quarter_close_view(request: HttpRequest, code: str) -> HttpResponse:
     """GET: what closing will do; POST: close (or recompute) the quarter."""
-    _require_office(request)
+    require_office(request)
     quarter = _quarter_or_404(code)
     today = timezone.localdate()
     refusal = quarter_action_refusal(quarter=quarter, action="close")
@@ -234,7 +223,7 @@ def quarter_close_view(request: HttpRequest, code: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def quarter_reopen_view(request: HttpRequest, code: str) -> HttpResponse:
     """GET: confirm with a reason; POST: reopen a closed, unapproved quarter."""
-    _require_office(request)
+    require_office(request)
     quarter = _quarter_or_404(code)
     refusal = quarter_action_refusal(quarter=quarter, action="reopen")
     form = QuarterReasonForm(_posted(request))
@@ -263,7 +252,7 @@ def quarter_reopen_view(request: HttpRequest, code: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def quarter_finalize_view(request: HttpRequest, code: str) -> HttpResponse:
     """GET: confirm, or why not yet; POST: make the quarter final."""
-    _require_office(request)
+    require_office(request)
     quarter = _quarter_or_404(code)
     overview = quarter_overview_for(user=request.user, quarter=quarter, today=timezone.localdate())
     refusal = overview.finalize_blocker
@@ -295,7 +284,7 @@ def quarter_finalize_view(request: HttpRequest, code: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def quarter_paid_view(request: HttpRequest, code: str) -> HttpResponse:
     """GET: confirm; POST: HR (or the office) marks a final quarter paid."""
-    _require_money(request)
+    require_office_or_hr(request)
     quarter = _quarter_or_404(code)
     refusal = quarter_action_refusal(quarter=quarter, action="paid")
     form = QuarterConfirmForm(_posted(request))
@@ -444,7 +433,7 @@ def results_submit(request: HttpRequest, code: str, department_id: int) -> HttpR
 @require_http_methods(["GET", "POST"])
 def quarter_approve_view(request: HttpRequest, code: str) -> HttpResponse:
     """Every department's nominees, approved or revoked one by one, then published."""
-    _require_office(request)
+    require_office(request)
     quarter = _quarter_or_404(code)
     if quarter.status != QuarterStatus.CLOSED:
         messages.error(
@@ -550,7 +539,7 @@ def _objections_page(
 @require_http_methods(["GET", "POST"])
 def objections(request: HttpRequest, code: str) -> HttpResponse:
     """GET: the objections of the quarter; POST: record one against a winner."""
-    _require_office(request)
+    require_office(request)
     quarter = _quarter_or_404(code)
     if quarter.status not in PUBLISHED_STATUSES:
         raise Http404
@@ -588,7 +577,7 @@ def objections(request: HttpRequest, code: str) -> HttpResponse:
 @require_POST
 def objection_rule_view(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     """Uphold (revoking the award with the ruling as its reason) or dismiss an objection."""
-    _require_office(request)
+    require_office(request)
     quarter = _quarter_or_404(code)
     objection = get_object_or_404(Objection, pk=pk, quarter=quarter)
     if quarter.status != QuarterStatus.PUBLISHED or objection.status != ObjectionStatus.PENDING:
@@ -640,7 +629,7 @@ def _workbook_response(
 @require_GET
 def results_xlsx(request: HttpRequest, code: str) -> HttpResponse:
     """Every appraised employee's result (interfaces.md "Results"), from the close on."""
-    _require_money(request)
+    require_office_or_hr(request)
     quarter = _quarter_or_404(code)
     return _workbook_response(
         request, quarter=quarter, write=results_workbook_write, suffix="results"
@@ -651,7 +640,7 @@ def results_xlsx(request: HttpRequest, code: str) -> HttpResponse:
 @require_GET
 def payout_xlsx(request: HttpRequest, code: str) -> HttpResponse:
     """The signable payout sheet (interfaces.md "Payout"), for a final or paid quarter."""
-    _require_money(request)
+    require_office_or_hr(request)
     quarter = _quarter_or_404(code)
     return _workbook_response(
         request, quarter=quarter, write=payout_workbook_write, suffix="payout"
