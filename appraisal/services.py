@@ -1061,16 +1061,17 @@ def event_enter(
         errors["points"] = _("A monthly deduction needs its points.")
     if points is not None and kind in COMPLAINT_KINDS:
         errors["points"] = _("A complaint carries no points: a valid one disqualifies.")
+    quarter = None
     if date > timezone.localdate():
         errors["date"] = _("%(day)s is still to come: record an event on its day or later.") % {
             "day": date.isoformat()
         }
     else:
         try:
-            quarter_assert_open_for(day=date)
+            quarter = quarter_assert_open_for(day=date, for_update=True)
         except ValidationError as error:
             errors["date"] = " ".join(error.messages)
-    if errors:
+    if errors or quarter is None:
         raise ValidationError(errors)
 
     event = event_record(
@@ -1079,7 +1080,7 @@ def event_enter(
         kind=EventKind(kind),
         recorded_by=recorded_by,
         points=points,
-        amount=event_amount(kind, amount, quarter_ensure(qid=QuarterId.of(date)).rule_settings),
+        amount=event_amount(kind, amount, quarter.rule_settings),
         source=EventSource(source),
         reported_by=reported_by.strip(),
         note=note.strip(),
