@@ -36,7 +36,8 @@ from appraisal.rules import (
     event_amount,
     score_problem,
 )
-from appraisal.services import _score_errors, _sheet_values, quarter_ensure, quarter_locked_reason
+from appraisal.services import quarter_ensure, quarter_locked_reason
+from appraisal.services.sheets import _score_errors, _sheet_values
 from config.xlsx import (
     CellError,
     ImportReport,

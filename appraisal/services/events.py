@@ -1,0 +1,197 @@
+"""Events: recorded (by a service, the feedback page, the browser) and ruled
+on by the office, one by one or from its queue (rules.md sections 3 and 4).
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from appraisal.models import Event, EventKind, EventSource, EventValidity
+from appraisal.rules import COMPLAINT_KINDS, event_amount
+from appraisal.services.quarters import quarter_assert_open_for
+from employees.models import Employee, User
+
+
+@transaction.atomic
+def event_record(
+    *,
+    employee: Employee,
+    date: datetime.date,
+    kind: EventKind,
+    recorded_by: User | None,
+    points: Decimal | None = None,
+    amount: Decimal = Decimal("0"),
+    source: EventSource = EventSource.DEPARTMENT,
+    reported_by: str = "",
+    note: str = "",
+    validity: EventValidity = EventValidity.PENDING,
+) -> Event:
+    """Record a praise, complaint, deduction or badge event dated in an open quarter.
+
+    `recorded_by` is None only for the public feedback page, where a customer
+    with no login writes the event (always pending).
+    """
+    quarter_assert_open_for(day=date, for_update=True)
+    event = Event(
+        employee=employee,
+        date=date,
+        kind=kind,
+        points=points,
+        amount=amount,
+        source=source,
+        reported_by=reported_by,
+        note=note,
+        validity=validity,
+        created_by=recorded_by,
+    )
+    if validity != EventValidity.PENDING:
+        event.ruled_by = recorded_by
+        event.ruled_at = timezone.now()
+    event.full_clean()
+    event.save()
+    return event
+
+
+@transaction.atomic
+def event_rule(*, event: Event, validity: EventValidity, ruled_by: User, reason: str = "") -> Event:
+    """The office rules an event valid or invalid (rules.md section 4)."""
+    if not ruled_by.is_office:
+        raise PermissionDenied(_("Only the appraisal office rules on events."))
+    if validity == EventValidity.PENDING:
+        raise ValidationError({"validity": _("Rule the event valid or invalid.")})
+    event = Event.objects.select_for_update().get(pk=event.pk)
+    quarter_assert_open_for(day=event.date, for_update=True)
+    event.validity = validity
+    event.ruled_by = ruled_by
+    event.ruled_at = timezone.now()
+    event.ruling_note = reason
+    event.full_clean()
+    event.save()
+    return event
+
+
+# What a department head records in the browser: the monthly department ledger
+# (rules.md section 3). Everything else comes to the office.
+HEAD_EVENT_KINDS = (EventKind.MONTHLY_DEDUCTION, EventKind.BADGE_NOT_WORN)
+
+
+@transaction.atomic
+def event_enter(
+    *,
+    recorded_by: User,
+    employee: Employee,
+    date: datetime.date,
+    kind: EventKind | str,
+    source: EventSource | str,
+    points: Decimal | None = None,
+    amount: Decimal | None = None,
+    reported_by: str = "",
+    note: str = "",
+    validity: EventValidity | str | None = None,
+    reason: str = "",
+) -> Event:
+    """Record an event from the browser, with who may record what (rules.md sections 3 and 4).
+
+    The office records any kind for anyone: pending (the default), or ruled
+    valid or invalid at once, invalid with a `reason`. A department head
+    records only monthly deductions (points required) and "work badge not
+    worn" for the appraised employees of their own department; these count
+    at once (valid, source "department"). Nobody else records events.
+    `amount` None means the kind's default: a lost badge's fine, else 0.
+    """
+
+    errors: dict[str, str] = {}
+    if recorded_by.is_office:
+        validity = EventValidity(validity or EventValidity.PENDING)
+        if validity == EventValidity.INVALID and not reason.strip():
+            errors["reason"] = _("Give the reason why the event is invalid.")
+    elif recorded_by.is_department_head:
+        if not Employee.objects.visible_to(recorded_by).appraised().filter(pk=employee.pk).exists():
+            raise PermissionDenied(
+                _("A department head records events only for their own department's employees.")
+            )
+        if kind not in HEAD_EVENT_KINDS:
+            raise PermissionDenied(
+                _(
+                    "A department head records only monthly deductions and a work badge not worn; "
+                    "the appraisal office records everything else."
+                )
+            )
+        if validity not in (None, EventValidity.VALID):
+            errors["validity"] = _(
+                "A department's deductions count at once; only the office rules."
+            )
+        if source != EventSource.DEPARTMENT:
+            errors["source"] = _("A department head records events of their own department.")
+        if amount is not None and amount > 0:
+            errors["amount"] = _("A deduction may carry a fine (a negative amount), not a reward.")
+        validity = EventValidity.VALID
+    else:
+        raise PermissionDenied(_("Only the appraisal office and department heads record events."))
+
+    if kind == EventKind.MONTHLY_DEDUCTION and points is None:
+        errors["points"] = _("A monthly deduction needs its points.")
+    if points is not None and kind in COMPLAINT_KINDS:
+        errors["points"] = _("A complaint carries no points: a valid one disqualifies.")
+    quarter = None
+    if date > timezone.localdate():
+        errors["date"] = _("%(day)s is still to come: record an event on its day or later.") % {
+            "day": date.isoformat()
+        }
+    else:
+        try:
+            quarter = quarter_assert_open_for(day=date, for_update=True)
+        except ValidationError as error:
+            errors["date"] = " ".join(error.messages)
+    if errors or quarter is None:
+        raise ValidationError(errors)
+
+    event = event_record(
+        employee=employee,
+        date=date,
+        kind=EventKind(kind),
+        recorded_by=recorded_by,
+        points=points,
+        amount=event_amount(kind, amount, quarter.rule_settings),
+        source=EventSource(source),
+        reported_by=reported_by.strip(),
+        note=note.strip(),
+        validity=validity,
+    )
+    if validity != EventValidity.PENDING and reason.strip():
+        event.ruling_note = reason.strip()
+        event.full_clean()
+        event.save(update_fields=["ruling_note"])
+    return event
+
+
+@transaction.atomic
+def event_queue_rule(
+    *, event: Event, validity: EventValidity | str, ruled_by: User, reason: str = ""
+) -> Event:
+    """The office rules a pending event from its queue: valid, or invalid with a reason.
+
+    Refuses an event somebody has ruled meanwhile; `event_rule` refuses a locked quarter.
+    """
+    if not ruled_by.is_office:
+        raise PermissionDenied(_("Only the appraisal office rules on events."))
+    if validity not in (EventValidity.VALID, EventValidity.INVALID):
+        raise ValidationError({"validity": _("Rule the event valid or invalid.")})
+    reason = reason.strip()
+    if validity == EventValidity.INVALID and not reason:
+        raise ValidationError({"reason": _("Give the reason why the event is invalid.")})
+    current = Event.objects.select_for_update().get(pk=event.pk)
+    if current.validity != EventValidity.PENDING:
+        raise ValidationError(
+            _("This event has already been ruled %(validity)s.")
+            % {"validity": current.get_validity_display()}
+        )
+    return event_rule(
+        event=current, validity=EventValidity(validity), ruled_by=ruled_by, reason=reason
+    )
