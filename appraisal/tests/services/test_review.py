@@ -1,25 +1,18 @@
-"""The quarter after its close: reopen, submit, approve, objections, final, paid, commands."""
+"""The review after the close: department submit, approve, objections."""
 
 import datetime
-from decimal import Decimal
-from io import StringIO
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from appraisal.models import (
     Approval,
     AwardTier,
-    DailySheet,
     DepartmentReview,
-    EventKind,
-    EventValidity,
     Objection,
     ObjectionChannel,
     ObjectionStatus,
-    Quarter,
     QuarterAction,
     QuarterLog,
     QuarterResult,
@@ -27,174 +20,20 @@ from appraisal.models import (
     ReviewStatus,
     RuleSettings,
 )
-from appraisal.rules import Category, QuarterId, add_months
+from appraisal.rules import add_months
 from appraisal.services import (
     department_submit,
-    finalize_due_quarters,
     objection_record,
     objection_rule,
     quarter_approve,
     quarter_close,
-    quarter_finalize,
-    quarter_mark_paid,
     quarter_reopen,
-    sheet_save,
 )
-from appraisal.tests.factories import EventFactory, ObjectionFactory, QuarterFactory
-from employees.tests.factories import (
-    DepartmentFactory,
-    EmployeeFactory,
-    head_user,
-    hr_user,
-    office_user,
-    staff_employee,
-)
+from appraisal.tests.factories import QuarterFactory
+from appraisal.tests.services.quarter_world import AFTER_Q3, NOTICE_END, PUBLISHED_ON, D, add_sheets
+from employees.tests.factories import DepartmentFactory, EmployeeFactory, staff_employee
 
 pytestmark = pytest.mark.django_db
-
-D = Decimal
-Q3 = QuarterId(2026, 3)
-AFTER_Q3 = datetime.date(2026, 10, 8)
-PUBLISHED_ON = datetime.date(2026, 10, 10)
-NOTICE_END = datetime.date(2026, 11, 10)
-
-
-def scores_for(total) -> dict[str, Decimal]:
-    deficit = D("100") - D(str(total))
-    values = {"service": D("50"), "discipline": D("20"), "morality": D("20"), "courtesy": D("10")}
-    for name in values:
-        taken = min(deficit, values[name])
-        values[name] -= taken
-        deficit -= taken
-    return values
-
-
-def add_sheets(employee, totals, *, start=Q3.first_day):
-    DailySheet.objects.bulk_create(
-        [
-            DailySheet(employee=employee, day=start + datetime.timedelta(days=i), **scores_for(t))
-            for i, t in enumerate(totals)
-        ]
-    )
-
-
-def full_scores():
-    return {Category(name): value for name, value in scores_for("100").items()}
-
-
-class World:
-    """Two departments after the close of 2026Q3.
-
-    Department A: `best` (96, Best Smile), `ambassador` (91), `plain` (82, no award).
-    Department B: `style` (86, Smile Style), `disqualified` (97 with a valid complaint).
-    """
-
-    def __init__(self):
-        self.quarter = QuarterFactory(year=2026, number=3)
-        self.dept_a = DepartmentFactory(name="装卸作业部")
-        self.dept_b = DepartmentFactory(name="货运部")
-        self.head_a = head_user(self.dept_a)
-        self.head_b = head_user(self.dept_b)
-        self.office = office_user()
-        self.hr = hr_user()
-        self.best = EmployeeFactory(department=self.dept_a)
-        self.ambassador = EmployeeFactory(department=self.dept_a)
-        self.plain = EmployeeFactory(department=self.dept_a)
-        self.style = EmployeeFactory(department=self.dept_b)
-        self.disqualified = EmployeeFactory(department=self.dept_b)
-        for employee, total in [
-            (self.best, "96"),
-            (self.ambassador, "91"),
-            (self.plain, "82"),
-            (self.style, "86"),
-            (self.disqualified, "97"),
-        ]:
-            add_sheets(employee, [total] * 3)
-        EventFactory(
-            employee=self.disqualified,
-            date=datetime.date(2026, 8, 1),
-            kind=EventKind.COMPANY_COMPLAINT,
-            validity=EventValidity.VALID,
-            ruled_at=timezone.now(),
-        )
-        quarter_close(quarter=self.quarter, closed_by=None, today=AFTER_Q3)
-        self.quarter.refresh_from_db()
-
-    def result(self, employee):
-        return QuarterResult.objects.get(quarter=self.quarter, employee=employee)
-
-    def review(self, department):
-        return DepartmentReview.objects.get(quarter=self.quarter, department=department)
-
-    def refresh(self):
-        self.quarter.refresh_from_db()
-        return self.quarter
-
-    def publish(self, on=PUBLISHED_ON, **kwargs):
-        return quarter_approve(quarter=self.quarter, approved_by=self.office, on=on, **kwargs)
-
-
-@pytest.fixture
-def world():
-    return World()
-
-
-# --- Reopen -----------------------------------------------------------------------
-
-
-def test_the_office_reopens_a_closed_quarter_and_its_sheets_become_writable(world):
-    department_submit(quarter=world.quarter, department=world.dept_a, submitted_by=world.head_a)
-
-    quarter_reopen(quarter=world.quarter, reopened_by=world.office, reason="补录抽查")
-
-    quarter = world.refresh()
-    assert (quarter.status, quarter.closed_at) == (QuarterStatus.OPEN, None)
-    assert set(DepartmentReview.objects.values_list("status", flat=True)) == {
-        ReviewStatus.REVIEWING
-    }
-    assert world.review(world.dept_a).submitted_by is None
-    log = QuarterLog.objects.filter(quarter=quarter).order_by("-id").first()
-    assert (log.action, log.by, log.reason) == (QuarterAction.REOPEN, world.office, "补录抽查")
-    assert QuarterResult.objects.filter(quarter=quarter).count() == 5
-    sheet = sheet_save(
-        employee=world.best,
-        day=datetime.date(2026, 9, 1),
-        scores=full_scores(),
-        saved_by=world.office,
-    )
-    assert sheet.pk is not None
-
-
-@pytest.mark.parametrize("reason", ["", "   "])
-def test_reopening_needs_a_reason(world, reason):
-    with pytest.raises(ValidationError) as caught:
-        quarter_reopen(quarter=world.quarter, reopened_by=world.office, reason=reason)
-
-    assert "reason" in caught.value.message_dict
-    assert world.refresh().status == QuarterStatus.CLOSED
-
-
-@pytest.mark.parametrize("who", ["head", "hr"])
-def test_only_the_office_reopens(world, who):
-    user = world.head_a if who == "head" else world.hr
-
-    with pytest.raises(PermissionDenied):
-        quarter_reopen(quarter=world.quarter, reopened_by=user, reason="想改分")
-
-    assert world.refresh().status == QuarterStatus.CLOSED
-
-
-def test_only_a_closed_quarter_is_reopened(world):
-    open_quarter = QuarterFactory(year=2026, number=4)
-    with pytest.raises(ValidationError):
-        quarter_reopen(quarter=open_quarter, reopened_by=world.office, reason="x")
-    world.publish()
-
-    with pytest.raises(ValidationError) as caught:
-        quarter_reopen(quarter=world.quarter, reopened_by=world.office, reason="x")
-
-    assert "2026Q3" in " ".join(caught.value.messages)
-    assert world.refresh().status == QuarterStatus.PUBLISHED
 
 
 # --- Department submit ----------------------------------------------------------------
@@ -442,6 +281,27 @@ def test_only_the_office_approves(world):
     assert world.refresh().status == QuarterStatus.CLOSED
 
 
+def test_a_publishing_date_inside_the_quarter_is_refused_after_a_normal_close(world):
+    with pytest.raises(ValidationError) as caught:
+        world.publish(on=datetime.date(2026, 9, 30))
+
+    assert "on" in caught.value.message_dict
+    assert world.refresh().status == QuarterStatus.CLOSED
+
+
+def test_after_an_early_close_the_list_may_be_published_from_the_closing_day():
+    quarter = QuarterFactory(year=2026, number=3)
+    add_sheets(EmployeeFactory(), ["96"], start=datetime.date(2026, 7, 1))
+    quarter_close(quarter=quarter, closed_by=None, today=datetime.date(2026, 9, 20), force=True)
+    quarter.refresh_from_db()
+    closed_on = timezone.localdate(quarter.closed_at)
+
+    quarter_approve(quarter=quarter, approved_by=None, on=closed_on, today=closed_on)
+
+    quarter.refresh_from_db()
+    assert quarter.published_on == closed_on
+
+
 # --- Objections ----------------------------------------------------------------------
 
 
@@ -500,18 +360,6 @@ def test_only_the_office_records_an_objection(world):
             text="异议",
             recorded_by=world.head_a,
         )
-
-
-@pytest.fixture
-def objection(world):
-    world.publish()
-    return objection_record(
-        quarter=world.quarter,
-        employee=world.best,
-        channel=ObjectionChannel.HOTLINE,
-        text="与顾客争吵",
-        recorded_by=world.office,
-    )
 
 
 def test_an_upheld_objection_revokes_the_award_with_the_ruling_as_reason(world, objection):
@@ -585,315 +433,3 @@ def test_pending_is_not_a_ruling(world, objection):
         objection_rule(
             objection=objection, status=ObjectionStatus.PENDING, ruling="待定", ruled_by=None
         )
-
-
-# --- Final and paid -------------------------------------------------------------------
-
-
-def test_a_quarter_is_not_final_on_the_notices_last_day_but_the_day_after(world):
-    world.publish()
-
-    with pytest.raises(ValidationError) as caught:
-        quarter_finalize(quarter=world.quarter, today=NOTICE_END)
-
-    assert NOTICE_END.isoformat() in " ".join(caught.value.messages)
-    assert world.refresh().status == QuarterStatus.PUBLISHED
-
-    quarter_finalize(quarter=world.quarter, today=NOTICE_END + datetime.timedelta(days=1))
-
-    quarter = world.refresh()
-    assert (quarter.status, quarter.final_on, quarter.payout_month) == (
-        QuarterStatus.FINAL,
-        datetime.date(2026, 11, 11),
-        datetime.date(2026, 12, 1),
-    )
-    assert QuarterLog.objects.filter(action=QuarterAction.FINALIZE).count() == 1
-
-
-def test_a_pending_objection_blocks_the_final(world, objection):
-    with pytest.raises(ValidationError):
-        quarter_finalize(quarter=world.quarter, today=datetime.date(2026, 11, 20))
-
-    assert world.refresh().status == QuarterStatus.PUBLISHED
-    objection_rule(
-        objection=objection, status=ObjectionStatus.DISMISSED, ruling="查无实据", ruled_by=None
-    )
-
-    quarter_finalize(quarter=world.quarter, today=datetime.date(2026, 11, 20))
-
-    assert world.refresh().status == QuarterStatus.FINAL
-
-
-def test_only_a_published_quarter_becomes_final(world):
-    with pytest.raises(ValidationError):
-        quarter_finalize(quarter=world.quarter, today=datetime.date(2026, 11, 20))
-
-    assert world.refresh().status == QuarterStatus.CLOSED
-
-
-def published(year, number, on, ends):
-    return QuarterFactory(
-        year=year,
-        number=number,
-        status=QuarterStatus.PUBLISHED,
-        published_on=on,
-        notice_ends_on=ends,
-    )
-
-
-def test_finalize_due_quarters_finalizes_due_ones_and_reports_blocked_ones():
-    due = published(2026, 2, datetime.date(2026, 7, 31), datetime.date(2026, 8, 31))
-    blocked = published(2026, 1, datetime.date(2026, 4, 10), datetime.date(2026, 5, 10))
-    ObjectionFactory(quarter=blocked)
-    not_yet = published(2026, 3, datetime.date(2026, 10, 15), datetime.date(2026, 11, 15))
-    closed = QuarterFactory(year=2025, number=4, status=QuarterStatus.CLOSED)
-    final = QuarterFactory(
-        year=2025,
-        number=3,
-        status=QuarterStatus.FINAL,
-        published_on=datetime.date(2025, 10, 10),
-        notice_ends_on=datetime.date(2025, 11, 10),
-    )
-
-    run = finalize_due_quarters(today=datetime.date(2026, 11, 15))
-
-    assert [q.code for q in run.finalized] == ["2026Q2"]
-    assert [q.code for q, _ in run.blocked] == ["2026Q1"]
-    assert all(reason for _, reason in run.blocked)
-    statuses = {
-        q.code: q.status
-        for q in Quarter.objects.filter(
-            pk__in=[due.pk, blocked.pk, not_yet.pk, closed.pk, final.pk]
-        )
-    }
-    assert statuses == {
-        "2026Q2": QuarterStatus.FINAL,
-        "2026Q1": QuarterStatus.PUBLISHED,
-        "2026Q3": QuarterStatus.PUBLISHED,
-        "2025Q4": QuarterStatus.CLOSED,
-        "2025Q3": QuarterStatus.FINAL,
-    }
-    due.refresh_from_db()
-    assert (due.final_on, due.payout_month) == (
-        datetime.date(2026, 11, 15),
-        datetime.date(2026, 9, 1),
-    )
-
-    again = finalize_due_quarters(today=datetime.date(2026, 11, 15))
-
-    assert again.finalized == []
-    assert [q.code for q, _ in again.blocked] == ["2026Q1"]
-
-
-def test_finalize_due_quarters_takes_a_quarter_the_day_after_its_notice():
-    quarter = published(2026, 3, PUBLISHED_ON, NOTICE_END)
-
-    assert finalize_due_quarters(today=NOTICE_END).finalized == []
-    assert [q.code for q in finalize_due_quarters(today=datetime.date(2026, 11, 11)).finalized] == [
-        "2026Q3"
-    ]
-    quarter.refresh_from_db()
-    assert quarter.payout_month == datetime.date(2026, 12, 1)
-
-
-@pytest.mark.parametrize("who", ["hr", "office", "command_line"])
-def test_hr_or_the_office_marks_a_final_quarter_paid(who):
-    quarter = QuarterFactory(year=2026, number=2, status=QuarterStatus.FINAL)
-    user = {"hr": hr_user, "office": office_user, "command_line": lambda: None}[who]()
-
-    quarter_mark_paid(quarter=quarter, paid_by=user)
-
-    quarter.refresh_from_db()
-    assert quarter.status == QuarterStatus.PAID and quarter.paid_at is not None
-    assert QuarterLog.objects.get(quarter=quarter).action == QuarterAction.PAY
-
-
-def test_a_head_may_not_mark_a_quarter_paid():
-    quarter = QuarterFactory(year=2026, number=2, status=QuarterStatus.FINAL)
-
-    with pytest.raises(PermissionDenied):
-        quarter_mark_paid(quarter=quarter, paid_by=head_user(DepartmentFactory()))
-
-    quarter.refresh_from_db()
-    assert quarter.status == QuarterStatus.FINAL
-
-
-@pytest.mark.parametrize(
-    "status",
-    [QuarterStatus.OPEN, QuarterStatus.CLOSED, QuarterStatus.PUBLISHED, QuarterStatus.PAID],
-)
-def test_only_a_final_quarter_is_marked_paid(status):
-    quarter = QuarterFactory(year=2026, number=2, status=status)
-
-    with pytest.raises(ValidationError):
-        quarter_mark_paid(quarter=quarter, paid_by=hr_user())
-
-    quarter.refresh_from_db()
-    assert quarter.status == status
-
-
-# --- Management commands ----------------------------------------------------------------
-
-
-def run(*args):
-    out, err = StringIO(), StringIO()
-    call_command(*args, stdout=out, stderr=err)
-    return out.getvalue(), err.getvalue()
-
-
-def test_close_quarter_command_closes_and_recomputes():
-    quarter = QuarterFactory(year=2026, number=3)
-    employee = EmployeeFactory()
-    add_sheets(employee, ["96", "95"])
-
-    out, _ = run("close_quarter", "2026q3")
-
-    assert "2026Q3" in out
-    quarter.refresh_from_db()
-    assert quarter.status == QuarterStatus.CLOSED
-    result = QuarterResult.objects.get(quarter=quarter)
-    assert (result.employee, result.average, result.award_tier) == (
-        employee,
-        D("95.50"),
-        AwardTier.BEST,
-    )
-
-    out, _ = run("close_quarter", "2026Q3")
-
-    assert "2026Q3" in out
-    assert QuarterResult.objects.count() == 1
-    assert QuarterLog.objects.filter(action=QuarterAction.CLOSE).count() == 2
-
-
-@pytest.mark.parametrize("code", ["2026Q5", "2026-3", "Q3", ""])
-def test_close_quarter_refuses_a_bad_code(code):
-    with pytest.raises(CommandError):
-        run("close_quarter", code)
-
-    assert not Quarter.objects.exists()
-
-
-def test_close_quarter_refuses_a_quarter_that_does_not_exist():
-    with pytest.raises(CommandError) as caught:
-        run("close_quarter", "2019Q1")
-
-    assert "2019Q1" in str(caught.value)
-    assert not Quarter.objects.exists()
-
-
-def test_close_quarter_refuses_a_quarter_still_running_without_force():
-    # Today (late November 2026) lies inside 2026Q4, which runs until 31 December.
-    quarter = QuarterFactory(year=2026, number=4)
-    employee = EmployeeFactory()
-    add_sheets(employee, ["96"], start=datetime.date(2026, 10, 5))
-
-    with pytest.raises(CommandError) as caught:
-        run("close_quarter", "2026Q4")
-
-    assert "2026Q4" in str(caught.value)
-    quarter.refresh_from_db()
-    assert quarter.status == QuarterStatus.OPEN
-    assert not QuarterResult.objects.exists()
-
-    run("close_quarter", "2026Q4", "--force")
-
-    quarter.refresh_from_db()
-    assert quarter.status == QuarterStatus.CLOSED
-    assert QuarterResult.objects.get(quarter=quarter).average == D("96.00")
-
-
-def test_approve_quarter_command_publishes_on_the_given_day(world):
-    out, _ = run("approve_quarter", "2026Q3", "--on", "2026-10-10")
-
-    assert "2026-11-10" in out
-    quarter = world.refresh()
-    assert (quarter.status, quarter.published_on, quarter.notice_ends_on) == (
-        QuarterStatus.PUBLISHED,
-        PUBLISHED_ON,
-        NOTICE_END,
-    )
-    assert QuarterResult.objects.filter(approval=Approval.APPROVED, approved_by=None).count() == 5
-
-
-def test_approve_quarter_command_defaults_to_today(world):
-    run("approve_quarter", "2026Q3")
-
-    assert world.refresh().published_on == timezone.localdate()
-
-
-def test_approve_quarter_refuses_an_open_quarter():
-    QuarterFactory(year=2026, number=3)
-
-    with pytest.raises(CommandError) as caught:
-        run("approve_quarter", "2026Q3", "--on", "2026-10-10")
-
-    assert "2026Q3" in str(caught.value)
-    assert Quarter.objects.get().status == QuarterStatus.OPEN
-
-
-@pytest.mark.parametrize("on", ["2026-13-01", "10/10/2026", "tomorrow", "2099-01-01"])
-def test_approve_quarter_refuses_a_bad_or_future_date(world, on):
-    with pytest.raises(CommandError):
-        run("approve_quarter", "2026Q3", "--on", on)
-
-    quarter = world.refresh()
-    assert (quarter.status, quarter.published_on) == (QuarterStatus.CLOSED, None)
-    assert not QuarterLog.objects.filter(action=QuarterAction.APPROVE).exists()
-
-
-def test_finalize_due_quarters_command_finalizes_and_reports_blocked_quarters():
-    due = published(2026, 3, PUBLISHED_ON, NOTICE_END)
-    blocked = published(2026, 2, datetime.date(2026, 7, 10), datetime.date(2026, 8, 10))
-    ObjectionFactory(quarter=blocked)
-
-    out, err = run("finalize_due_quarters", "--today", "2026-11-11")
-
-    assert "2026Q3" in out and "2026-12" in out
-    assert "2026Q2" in err
-    due.refresh_from_db()
-    blocked.refresh_from_db()
-    assert (due.status, due.payout_month) == (QuarterStatus.FINAL, datetime.date(2026, 12, 1))
-    assert blocked.status == QuarterStatus.PUBLISHED
-
-
-def test_finalize_due_quarters_command_with_nothing_due_changes_nothing():
-    quarter = published(2026, 3, PUBLISHED_ON, NOTICE_END)
-
-    out, err = run("finalize_due_quarters", "--today", "2026-11-10")
-
-    assert out and not err
-    quarter.refresh_from_db()
-    assert quarter.status == QuarterStatus.PUBLISHED
-
-
-@pytest.mark.parametrize("today", ["2026-11-31", "11/11/2026", "x"])
-def test_finalize_due_quarters_command_refuses_a_bad_date(today):
-    quarter = published(2026, 3, PUBLISHED_ON, NOTICE_END)
-
-    with pytest.raises(CommandError) as caught:
-        run("finalize_due_quarters", "--today", today)
-
-    assert today in str(caught.value)
-    quarter.refresh_from_db()
-    assert quarter.status == QuarterStatus.PUBLISHED
-
-
-def test_a_publishing_date_inside_the_quarter_is_refused_after_a_normal_close(world):
-    with pytest.raises(ValidationError) as caught:
-        world.publish(on=datetime.date(2026, 9, 30))
-
-    assert "on" in caught.value.message_dict
-    assert world.refresh().status == QuarterStatus.CLOSED
-
-
-def test_after_an_early_close_the_list_may_be_published_from_the_closing_day():
-    quarter = QuarterFactory(year=2026, number=3)
-    add_sheets(EmployeeFactory(), ["96"], start=datetime.date(2026, 7, 1))
-    quarter_close(quarter=quarter, closed_by=None, today=datetime.date(2026, 9, 20), force=True)
-    quarter.refresh_from_db()
-    closed_on = timezone.localdate(quarter.closed_at)
-
-    quarter_approve(quarter=quarter, approved_by=None, on=closed_on, today=closed_on)
-
-    quarter.refresh_from_db()
-    assert quarter.published_on == closed_on
