@@ -41,7 +41,7 @@ from appraisal.models import (
     QuarterStatus,
 )
 from appraisal.rules import QuarterId
-from appraisal.selectors import disqualification_reason_text
+from appraisal.selectors.month import disqualification_reason_text
 
 ZERO = Decimal("0")
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from appraisal.views import events as views
+from appraisal.views import settings as views
 
 urlpatterns: list = [
     path("<quarter:code>/", views.rule_settings, name="rule_settings"),

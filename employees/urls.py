@@ -6,7 +6,6 @@ app_name = "employees"
 
 urlpatterns = [
     path("", views.employee_list, name="list"),
-    path("me/", views.my_scores, name="me"),
     path("import/", views.employee_import, name="import"),
     path("import/template.xlsx", views.employee_import_template, name="import_template"),
 ]

@@ -10,19 +10,13 @@ from django.core.files.uploadhandler import (
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 
 from config.xlsx import ImportRejected
 from employees.forms import EmployeeImportForm
 from employees.permissions import require_office_or_hr
-from employees.selectors import (
-    day_from_param,
-    employee_list_for,
-    month_from_param,
-    my_scores_for,
-)
+from employees.selectors import employee_list_for
 from employees.services import EMPLOYEE_HEADERS, employees_import
 
 
@@ -40,25 +34,6 @@ def employee_list(request: HttpRequest) -> HttpResponse:
     employees = employee_list_for(user=request.user, search=request.GET.get("q", ""))
     page = Paginator(employees, 50).get_page(request.GET.get("page"))
     return render(request, "employees/employee_list.html", {"page": page})
-
-
-@login_required
-def my_scores(request: HttpRequest) -> HttpResponse:
-    """The login's own scores; there is no way to ask for anyone else's."""
-    if not hasattr(request.user, "employee"):
-        return render(request, "employees/my_scores_missing.html", status=404)
-    today = timezone.localdate()
-    day = day_from_param(value=request.GET.get("day"))
-    month_param = request.GET.get("month")
-    if day is not None and not month_param:
-        month_param = day.strftime("%Y-%m")
-    scores = my_scores_for(
-        user=request.user,
-        month=month_from_param(value=month_param, default=today),
-        today=today,
-        day=day,
-    )
-    return render(request, "employees/my_scores.html", {"scores": scores})
 
 
 # --- HR's employee upload (interfaces.md: import_employees) ---------------------------

@@ -25,7 +25,7 @@ from appraisal.exports import (
     results_workbook_write,
 )
 from appraisal.models import AwardTier, QuarterStatus
-from appraisal.selectors import disqualification_reason_text
+from appraisal.selectors.month import disqualification_reason_text
 from appraisal.tests.factories import QuarterFactory, QuarterResultFactory
 from employees.tests.factories import DepartmentFactory, EmployeeFactory
 

@@ -1,1 +1,2 @@
-"""The appraisal app's pages: daily sheets, the quarter workbench and the event ledger."""
+"""The appraisal app's pages: daily sheets, the quarter workbench, the event ledger, the
+rule settings and "my scores"."""

@@ -1,4 +1,4 @@
-"""The event ledger, the record form, the office's pending queue and the rule settings.
+"""The event ledger, the record form and the office's pending queue.
 
 Thin views: forms validate, services write, selectors read. Every page checks
 the role first (PermissionDenied → 403); records outside what the login may
@@ -19,15 +19,10 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from appraisal.forms import (
-    EventEntryForm,
-    EventLedgerQueryForm,
-    EventRuleForm,
-    RuleSettingsForm,
-)
+from appraisal.forms import EventEntryForm, EventLedgerQueryForm, EventRuleForm
 from appraisal.models import EventSource, EventValidity, Quarter
 from appraisal.rules import QuarterId
-from appraisal.selectors import (
+from appraisal.selectors.events import (
     event_for_queue,
     event_ledger,
     event_ledger_allowed,
@@ -35,15 +30,8 @@ from appraisal.selectors import (
     event_lines,
     event_quarter_codes,
     event_queue_for,
-    rule_settings_for,
 )
-from appraisal.services import (
-    RULE_SETTINGS_FIELDS,
-    event_enter,
-    event_queue_rule,
-    quarter_ensure,
-    rule_settings_update,
-)
+from appraisal.services import event_enter, event_queue_rule
 from employees.permissions import require_office
 
 LEDGER_PAGE_SIZE = 50
@@ -275,69 +263,3 @@ def event_rule_view(request: HttpRequest, pk: int) -> HttpResponse:
             },
         )
     return redirect(_back_to_queue(request))
-
-
-# --- Rule settings -----------------------------------------------------------------
-
-
-@login_required
-@require_http_methods(["GET", "HEAD", "POST"])
-def rule_settings(request: HttpRequest, code: str) -> HttpResponse:
-    """A quarter's rule settings: the office edits them while it is open; others read."""
-    user = request.user
-    if not (user.is_office or user.is_hr or user.is_department_head):
-        raise PermissionDenied
-    try:
-        qid = QuarterId.parse(code)
-    except ValueError as error:
-        raise Http404 from error
-    quarter = Quarter.objects.filter(year=qid.year, number=qid.number).first()
-    editable = user.is_office and (quarter is None or not quarter.is_locked)
-    settings = rule_settings_for(quarter=quarter)
-    form = None
-    if request.method == "POST":
-        if not editable:
-            raise PermissionDenied
-        form = RuleSettingsForm(request.POST, instance=rule_settings_for(quarter=quarter))
-        if form.is_valid():
-            values = {name: form.cleaned_data[name] for name in RULE_SETTINGS_FIELDS}
-            try:
-                if quarter is None:
-                    quarter = quarter_ensure(qid=qid)
-                rule_settings_update(quarter=quarter, values=values, updated_by=user)
-            except ValidationError as error:
-                if hasattr(error, "error_dict"):
-                    for name, errors in error.error_dict.items():
-                        form.add_error(name if name in form.fields else None, errors)
-                else:
-                    form.add_error(None, error)
-            else:
-                messages.success(
-                    request,
-                    _("The rule settings of %(quarter)s are saved.") % {"quarter": qid.code},
-                )
-                return redirect("appraisal:rule_settings", code=qid.code)
-    elif editable:
-        form = RuleSettingsForm(instance=settings)
-    rows = [
-        {
-            "name": name,
-            "label": settings._meta.get_field(name).verbose_name,
-            "help": settings._meta.get_field(name).help_text,
-            "value": getattr(settings, name),
-        }
-        for name in RULE_SETTINGS_FIELDS
-    ]
-    return render(
-        request,
-        "appraisal/settings/rule_settings.html",
-        {
-            "qid": qid,
-            "quarter": quarter,
-            "settings": settings,
-            "is_default": settings.quarter_id is None,
-            "form": form,
-            "editable": editable,
-            "rows": rows,
-        },
-    )

@@ -42,21 +42,23 @@ from appraisal.models import (
     QuarterStatus,
     ReviewStatus,
 )
-from appraisal.selectors import (
+from appraisal.selectors.quarters import (
     PUBLISHED_STATUSES,
-    approval_list_for,
-    department_results_for,
-    objection_targets_for,
-    objections_for,
-    public_notice_for,
     quarter_action_refusal,
     quarter_actions_for,
     quarter_close_preview,
     quarter_overview_for,
     quarters_list_for,
-    results_departments_for,
     results_show_money,
     workbench_may_open,
+)
+from appraisal.selectors.review import (
+    approval_list_for,
+    department_results_for,
+    objection_targets_for,
+    objections_for,
+    public_notice_for,
+    results_departments_for,
 )
 from appraisal.services import (
     department_submit,

@@ -15,14 +15,14 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from appraisal.forms import FillFullMarksForm, GridQueryForm, MonthQueryForm, SheetRowForm
-from appraisal.selectors import (
+from appraisal.selectors.grid import (
     day_grid_for,
     grid_departments,
     grid_row_for,
-    month_grid_for,
     sheet_history_for,
     user_may_score,
 )
+from appraisal.selectors.month import month_grid_for
 from appraisal.services import sheet_save, sheets_fill_full_marks
 from employees.models import Employee
 

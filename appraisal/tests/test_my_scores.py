@@ -22,6 +22,8 @@ from appraisal.models import (
     QuarterStatus,
     RuleSettings,
 )
+from appraisal.selectors.month import disqualification_reason_text
+from appraisal.selectors.my_scores import day_from_param, month_from_param, score_band
 from appraisal.tests.factories import (
     DailySheetFactory,
     EventFactory,
@@ -31,12 +33,6 @@ from appraisal.tests.factories import (
 from awards.models import AwardBadge
 from awards.services import work_badge_issue
 from employees.models import DepartmentKind
-from employees.selectors import (
-    day_from_param,
-    disqualification_reason_text,
-    month_from_param,
-    score_band,
-)
 from employees.tests.factories import (
     EmployeeFactory,
     UserFactory,

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django import template
 
-from employees.selectors import MyScores
+from appraisal.selectors.my_scores import MyScores
 
 register = template.Library()
 
@@ -23,7 +23,7 @@ def _plain(value: Decimal | int) -> str:
     return format(Decimal(value).normalize(), "f")
 
 
-@register.inclusion_tag("employees/my_scores_chart.html")
+@register.inclusion_tag("appraisal/my_scores_chart.html")
 def score_chart(scores: MyScores) -> dict[str, object]:
     """Daily totals over the quarter against the award thresholds."""
     days = scores.quarter_days

@@ -1,0 +1,22 @@
+"""Fixtures shared by the selectors' tests: a functional department and its head."""
+
+import pytest
+from django.utils import timezone
+
+from employees.models import DepartmentKind
+from employees.tests.factories import DepartmentFactory, head_user
+
+
+@pytest.fixture
+def today():
+    return timezone.localdate()
+
+
+@pytest.fixture
+def department():
+    return DepartmentFactory(name="综合部", kind=DepartmentKind.FUNCTIONAL)
+
+
+@pytest.fixture
+def head(department):
+    return head_user(department)
