@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "appraisal",
     "feedback",
     "awards",
+    "demo",
 ]
 
 MIDDLEWARE = [
