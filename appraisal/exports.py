@@ -6,18 +6,16 @@ the title are plain Chinese constants that do not follow the UI language.
 
 Both writers stream with openpyxl's write-only mode and read the results with
 one query through `.iterator()`, so memory stays flat however many employees a
-quarter has. Every text cell goes through `_text_cell`, the one place that
-keeps text such as `=HYPERLINK(...)` from ever being run as a formula.
+quarter has. Every text cell goes through `spreadsheets.text_cell`, the one
+place that keeps text such as `=HYPERLINK(...)` from ever being run as a formula.
 """
 
 from __future__ import annotations
 
 import os
-import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 from typing import IO, TypeVar
 
 from django.core.exceptions import ValidationError
@@ -26,8 +24,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
@@ -42,6 +39,7 @@ from appraisal.models import (
 )
 from appraisal.rules import QuarterId
 from appraisal.selectors.month import disqualification_reason_text
+from spreadsheets import number_cell, set_widths, text_cell
 
 ZERO = Decimal("0")
 
@@ -95,14 +93,6 @@ SIGNATURE_LABELS: tuple[str, ...] = ("制表人：", "审核人：", "日期："
 RESULTS_STATUSES: tuple[str, ...] = tuple(LOCKED_STATUSES)
 PAYOUT_STATUSES: tuple[str, ...] = (QuarterStatus.FINAL, QuarterStatus.PAID)
 
-# Text starting with one of these is a formula to Excel (and to openpyxl for
-# "="); tab and carriage return are in OWASP's list for the same reason.
-FORMULA_PREFIXES: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
-MONEY_FORMAT = "0.00"
-
-_THIN = Side(style="thin")
-_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-_BOLD = Font(bold=True)
 _TITLE_FONT = Font(bold=True, size=16)
 _CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 _WRAP = Alignment(vertical="center", wrap_text=True)
@@ -130,63 +120,8 @@ class PayoutSummary:
 
 
 # ---------------------------------------------------------------------------
-# Cells
+# What the rows hold
 # ---------------------------------------------------------------------------
-
-
-def _text_cell(ws: WriteOnlyWorksheet, value: str | None, **style: object) -> WriteOnlyCell:
-    """A cell that shows `value` as text, never as a formula.
-
-    openpyxl stores a string starting with "=" as a formula, and Excel runs
-    "+", "-" and "@" ones when the cell is edited. Forcing the type to string
-    writes it as an inline string, and the quote prefix (Excel's leading
-    apostrophe) keeps it text even when someone edits the cell. Characters XML
-    cannot hold would make the file unreadable, so they are dropped.
-    """
-    cell = WriteOnlyCell(ws)
-    if value is not None and value != "":
-        text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
-        cell.value = text
-        if text.startswith(FORMULA_PREFIXES):
-            cell.data_type = "s"
-            cell.quotePrefix = True
-    _style(cell, **style)
-    return cell
-
-
-def _number_cell(
-    ws: WriteOnlyWorksheet, value: Decimal | int | None, *, money: bool = True, **style: object
-) -> WriteOnlyCell:
-    """A numeric cell; Decimal stays exact (openpyxl writes its text), shown with two decimals."""
-    cell = WriteOnlyCell(ws, value=value)
-    if money:
-        cell.number_format = MONEY_FORMAT
-    _style(cell, **style)
-    return cell
-
-
-def _style(
-    cell: WriteOnlyCell,
-    *,
-    bold: bool = False,
-    border: bool = False,
-    alignment: Alignment | None = None,
-    font: Font | None = None,
-) -> None:
-    if font is not None:
-        cell.font = font
-    elif bold:
-        cell.font = _BOLD
-    if border:
-        cell.border = _BORDER
-    if alignment is not None:
-        cell.alignment = alignment
-
-
-def _set_widths(ws: WriteOnlyWorksheet, widths: Iterable[int]) -> None:
-    # In write-only mode column settings must come before the first row.
-    for index, width in enumerate(widths):
-        ws.column_dimensions[chr(ord("A") + index)].width = width
 
 
 def _award_name(tier: str) -> str | None:
@@ -238,28 +173,28 @@ def results_workbook_write(*, quarter: Quarter, target: Target) -> int:
     )
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(RESULTS_SHEET_TITLE)
-    _set_widths(ws, RESULTS_WIDTHS)
+    set_widths(ws, RESULTS_WIDTHS)
     ws.freeze_panes = "A2"
     ws.append(
-        [_text_cell(ws, h, bold=True, border=True, alignment=_CENTER) for h in RESULTS_HEADERS]
+        [text_cell(ws, h, bold=True, border=True, alignment=_CENTER) for h in RESULTS_HEADERS]
     )
     rows = 0
     for result in _ordered_results(quarter=quarter).iterator(chunk_size=2000):
         employee = result.employee
         ws.append(
             [
-                _text_cell(ws, employee.number),
-                _text_cell(ws, employee.name),
-                _text_cell(ws, result.department.name),
-                _number_cell(ws, result.days, money=False),
-                _number_cell(ws, result.average),
-                _number_cell(ws, result.bonus),
-                _number_cell(ws, result.final),
-                _text_cell(ws, _award_name(result.award_tier)),
-                _number_cell(ws, result.award_amount),
-                _number_cell(ws, result.rewards - result.fines),
-                _text_cell(ws, _reasons_text(result.disqualification_reasons)),
-                _text_cell(ws, YES if result.training else NO),
+                text_cell(ws, employee.number),
+                text_cell(ws, employee.name),
+                text_cell(ws, result.department.name),
+                number_cell(ws, result.days, money=False),
+                number_cell(ws, result.average),
+                number_cell(ws, result.bonus),
+                number_cell(ws, result.final),
+                text_cell(ws, _award_name(result.award_tier)),
+                number_cell(ws, result.award_amount),
+                number_cell(ws, result.rewards - result.fines),
+                text_cell(ws, _reasons_text(result.disqualification_reasons)),
+                text_cell(ws, YES if result.training else NO),
             ]
         )
         rows += 1
@@ -306,7 +241,7 @@ def _title_rows(*, quarter: Quarter) -> list[str]:
 
 def _setup_payout_sheet(ws: WriteOnlyWorksheet, *, header_row: int) -> None:
     """Printing: A4 landscape, one page wide, the header row repeated on every page."""
-    _set_widths(ws, PAYOUT_WIDTHS)
+    set_widths(ws, PAYOUT_WIDTHS)
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
     ws.page_setup.fitToWidth = 1
@@ -326,17 +261,17 @@ def _total_row(
 ) -> list[WriteOnlyCell]:
     cell = {"bold": True, "border": True}
     return [
-        _text_cell(ws, label, alignment=_CENTER, **cell),
-        _text_cell(ws, None, **cell),
-        _text_cell(ws, None, **cell),
-        _text_cell(ws, department, **cell),
-        _text_cell(ws, None, **cell),
-        _text_cell(ws, None, **cell),
-        _text_cell(ws, None, **cell),
-        _number_cell(ws, totals.award, **cell),
-        _number_cell(ws, totals.adjustment, **cell),
-        _number_cell(ws, totals.net, **cell),
-        _text_cell(ws, None, **cell),
+        text_cell(ws, label, alignment=_CENTER, **cell),
+        text_cell(ws, None, **cell),
+        text_cell(ws, None, **cell),
+        text_cell(ws, department, **cell),
+        text_cell(ws, None, **cell),
+        text_cell(ws, None, **cell),
+        text_cell(ws, None, **cell),
+        number_cell(ws, totals.award, **cell),
+        number_cell(ws, totals.adjustment, **cell),
+        number_cell(ws, totals.net, **cell),
+        text_cell(ws, None, **cell),
     ]
 
 
@@ -364,11 +299,9 @@ def payout_workbook_write(*, quarter: Quarter, target: Target) -> PayoutSummary:
 
     for index, line in enumerate(title_lines):
         font = _TITLE_FONT if index == 0 else None
-        ws.append([_text_cell(ws, line, font=font)])
+        ws.append([text_cell(ws, line, font=font)])
     ws.append([])
-    ws.append(
-        [_text_cell(ws, h, bold=True, border=True, alignment=_CENTER) for h in PAYOUT_HEADERS]
-    )
+    ws.append([text_cell(ws, h, bold=True, border=True, alignment=_CENTER) for h in PAYOUT_HEADERS])
 
     results = (
         _ordered_results(quarter=quarter)
@@ -400,17 +333,17 @@ def payout_workbook_write(*, quarter: Quarter, target: Target) -> PayoutSummary:
         grand.add(award=result.award_amount, adjustment=adjustment)
         ws.append(
             [
-                _number_cell(ws, rows, money=False, border=True, alignment=_CENTER),
-                _text_cell(ws, employee.number, border=True),
-                _text_cell(ws, employee.name, border=True),
-                _text_cell(ws, department_name, border=True),
-                _text_cell(ws, employee.position, border=True, alignment=_WRAP),
-                _text_cell(ws, _award_name(result.award_tier), border=True),
-                _number_cell(ws, result.final, border=True),
-                _number_cell(ws, result.award_amount, border=True),
-                _number_cell(ws, adjustment, border=True),
-                _number_cell(ws, result.net_amount, border=True),
-                _text_cell(ws, None, border=True),
+                number_cell(ws, rows, money=False, border=True, alignment=_CENTER),
+                text_cell(ws, employee.number, border=True),
+                text_cell(ws, employee.name, border=True),
+                text_cell(ws, department_name, border=True),
+                text_cell(ws, employee.position, border=True, alignment=_WRAP),
+                text_cell(ws, _award_name(result.award_tier), border=True),
+                number_cell(ws, result.final, border=True),
+                number_cell(ws, result.award_amount, border=True),
+                number_cell(ws, adjustment, border=True),
+                number_cell(ws, result.net_amount, border=True),
+                text_cell(ws, None, border=True),
             ]
         )
     if department_totals is not None:
@@ -423,7 +356,7 @@ def payout_workbook_write(*, quarter: Quarter, target: Target) -> PayoutSummary:
     signature = []
     for column, label in zip((1, 5, 9), SIGNATURE_LABELS, strict=True):
         signature.extend([None] * (column - 1 - len(signature)))
-        signature.append(_text_cell(ws, label, bold=True))
+        signature.append(text_cell(ws, label, bold=True))
     ws.append(signature)
 
     wb.save(target)
@@ -461,31 +394,3 @@ def export_quarter_get(*, code: str) -> Quarter:
             _("Quarter %(quarter)s does not exist.") % {"quarter": qid.code},
             code="quarter_missing",
         ) from exc
-
-
-# ---------------------------------------------------------------------------
-# Saving to a path, all or nothing
-# ---------------------------------------------------------------------------
-
-
-def workbook_save_atomic(*, path: str | os.PathLike[str], write: Callable[[IO[bytes]], T]) -> T:
-    """Run `write` on a temporary file beside `path`, then rename it to `path`.
-
-    A refusal or a crash half-way never leaves a half-written file, nor
-    replaces a good file from an earlier run: the rename happens only after
-    `write` returned.
-    """
-    target = Path(path)
-    handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed and renamed below
-        dir=target.parent, prefix=f".{target.name}.", suffix=".tmp", delete=False
-    )
-    try:
-        with handle:
-            outcome = write(handle)
-        # A temporary file is private (0600); the export is an ordinary file.
-        Path(handle.name).chmod(0o644)
-        os.replace(handle.name, target)
-    except BaseException:
-        Path(handle.name).unlink(missing_ok=True)
-        raise
-    return outcome

@@ -38,7 +38,8 @@ from appraisal.rules import (
 )
 from appraisal.services import quarter_ensure, quarter_locked_reason
 from appraisal.services.sheets import _score_errors, _sheet_values
-from config.xlsx import (
+from employees.models import Employee, User
+from spreadsheets import (
     CellError,
     ImportReport,
     Problems,
@@ -51,7 +52,6 @@ from config.xlsx import (
     parse_yes_no,
     read_rows,
 )
-from employees.models import Employee, User
 
 SHEET_HEADERS = ("工号", "日期", "遵章守纪", "文明礼貌", "优质服务", "思想道德", "备注", "抽查")
 # 抽查 may be left out: most files are the departments' own sheets.

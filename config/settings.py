@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "appraisal",
     "feedback",
     "awards",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -140,7 +141,7 @@ STORAGES = {
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 
-# Spreadsheet imports are checked before they are parsed (see config/xlsx.py).
+# Spreadsheet imports are checked before they are parsed (see spreadsheets/reading.py).
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
 IMPORT_MAX_UNPACKED_RATIO = env.int("IMPORT_MAX_UNPACKED_RATIO", default=100)
 

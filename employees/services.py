@@ -8,7 +8,15 @@ from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from config.xlsx import (
+from employees.models import (
+    Department,
+    DepartmentKind,
+    Employee,
+    EmploymentForm,
+    Role,
+    User,
+)
+from spreadsheets import (
     CellError,
     ImportReport,
     Problems,
@@ -18,14 +26,6 @@ from config.xlsx import (
     parse_text,
     parse_yes_no,
     read_rows,
-)
-from employees.models import (
-    Department,
-    DepartmentKind,
-    Employee,
-    EmploymentForm,
-    Role,
-    User,
 )
 
 # The apps whose records the appraisal office manages in the admin.

@@ -13,11 +13,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 
-from config.xlsx import ImportRejected
 from employees.forms import EmployeeImportForm
 from employees.permissions import require_office_or_hr
 from employees.selectors import employee_list_for
 from employees.services import EMPLOYEE_HEADERS, employees_import
+from spreadsheets import ImportRejected
 
 
 @login_required

@@ -11,8 +11,9 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from appraisal.exports import export_quarter_get, workbook_save_atomic
+from appraisal.exports import export_quarter_get
 from appraisal.models import Quarter
+from spreadsheets import workbook_save_atomic
 
 T = TypeVar("T")
 

@@ -21,8 +21,8 @@ from appraisal.models import (
 from appraisal.rules import QuarterId
 from appraisal.services import quarter_ensure
 from appraisal.tests.factories import EventFactory, QuarterFactory
-from config.xlsx import ImportRejected, row_error
 from employees.tests.factories import EmployeeFactory, office_user
+from spreadsheets import ImportRejected, row_error
 
 pytestmark = pytest.mark.django_db
 

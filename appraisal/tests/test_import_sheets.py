@@ -22,9 +22,9 @@ from appraisal.models import (
 from appraisal.rules import QuarterId
 from appraisal.services import quarter_ensure
 from appraisal.tests.factories import DailySheetFactory, QuarterFactory
-from config.xlsx import ImportRejected, row_error
 from employees.models import DepartmentKind
 from employees.tests.factories import DepartmentFactory, EmployeeFactory, office_user
+from spreadsheets import ImportRejected, row_error
 
 pytestmark = pytest.mark.django_db
 

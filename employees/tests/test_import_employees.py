@@ -4,10 +4,10 @@ import openpyxl
 import pytest
 from django.core.management import CommandError, call_command
 
-from config.xlsx import ImportRejected, row_error
 from employees.models import Department, DepartmentKind, Employee, EmploymentForm
 from employees.services import EMPLOYEE_HEADERS, employees_import
 from employees.tests.factories import DepartmentFactory, EmployeeFactory, hr_user
+from spreadsheets import ImportRejected, row_error
 
 pytestmark = pytest.mark.django_db
 

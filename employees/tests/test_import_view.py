@@ -11,7 +11,6 @@ from django.test import Client
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 
-from config.xlsx import row_error
 from conftest import browser_login
 from employees.models import Department, DepartmentKind, Employee
 from employees.services import EMPLOYEE_HEADERS, employees_import
@@ -23,6 +22,7 @@ from employees.tests.factories import (
     office_user,
     staff_employee,
 )
+from spreadsheets import row_error
 
 pytestmark = pytest.mark.django_db
 

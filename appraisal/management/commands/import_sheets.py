@@ -3,7 +3,7 @@ from pathlib import Path
 from django.utils.translation import gettext as _
 
 from appraisal.imports import sheets_import
-from config.xlsx import ImportCommand, ImportReport
+from spreadsheets import ImportCommand, ImportReport
 
 
 class Command(ImportCommand):

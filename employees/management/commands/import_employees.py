@@ -2,8 +2,8 @@ from pathlib import Path
 
 from django.utils.translation import gettext as _
 
-from config.xlsx import ImportCommand, ImportReport
 from employees.services import EmployeeImportReport, employees_import
+from spreadsheets import ImportCommand, ImportReport
 
 
 class Command(ImportCommand):

@@ -1,4 +1,4 @@
-"""config.xlsx: the container checks, the header row, the rows and the cell parsers."""
+"""spreadsheets.reading and .cells: the container checks, the header row, the rows and the cell parsers."""
 
 import datetime
 import io
@@ -12,7 +12,7 @@ from defusedxml import DefusedXmlException
 from django.core.exceptions import ImproperlyConfigured
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from config.xlsx import (
+from spreadsheets import (
     CellError,
     ImportRejected,
     parse_date,

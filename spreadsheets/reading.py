@@ -3,9 +3,8 @@
 An .xlsx file is a zip of XML parts, so an untrusted one can be a zip bomb, an
 XML entity bomb or simply not a workbook. `read_rows` checks the container
 before openpyxl parses anything, parses the XML through defusedxml only, and
-hands back plain rows keyed by the interface's header names. The cell helpers
-turn what Excel stores (floats, datetimes, booleans) into the exact values the
-rules need, and raise `CellError` with a message the caller places on a row.
+hands back plain rows keyed by the interface's header names; the cells'
+values are then read with the parsers of `spreadsheets.cells`.
 
 Errors are collected, never raised one at a time: a person fixing a file of a
 thousand rows wants every problem in one go (see `Problems`).
@@ -13,27 +12,17 @@ thousand rows wants every problem in one go (see `Problems`).
 
 from __future__ import annotations
 
-import argparse
-import datetime
-import math
 import os
-import re
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
-from pathlib import Path
 from typing import IO, Any, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.core.management.base import (
-    BaseCommand,
-    CommandError,
-    CommandParser,
-    DjangoHelpFormatter,
-)
 from django.utils.translation import gettext as _
+
+from spreadsheets.cells import is_blank
 
 # The parts without which a zip is not a workbook at all.
 REQUIRED_PARTS = ("[Content_Types].xml", "xl/workbook.xml")
@@ -58,10 +47,6 @@ class ImportRejected(Exception):
 
     def __str__(self) -> str:
         return "\n".join(self.errors)
-
-
-class CellError(ValueError):
-    """A cell whose value cannot be used; the message says why, without the row."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,10 +209,6 @@ def _header_text(value: object) -> str:
     return "" if value is None else str(value).strip()
 
 
-def _is_blank(value: object) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
 def read_rows(
     source: Source,
     *,
@@ -323,11 +304,11 @@ def _rows_of(
     result: list[Row] = []
     errors: list[str] = []
     for number, values in enumerate(rows, start=2):
-        if not values or all(_is_blank(value) for value in values):
+        if not values or all(is_blank(value) for value in values):
             continue
         count = len(values)
         row = {header: values[index] if index < count else None for index, header in columns}
-        if any(not _is_blank(values[index]) for index in range(count) if index not in named):
+        if any(not is_blank(values[index]) for index in range(count) if index not in named):
             errors.append(
                 row_error(name, number, _("a cell has a value but its column has no header."))
             )
@@ -339,95 +320,6 @@ def _rows_of(
     return result
 
 
-# --- Cells -------------------------------------------------------------------------------
-
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-YES = frozenset({"是", "yes", "y", "true", "1"})
-NO = frozenset({"否", "no", "n", "false", "0"})
-
-
-def parse_text(value: object) -> str:
-    """The cell as text, stripped; numbers as Excel shows them (1001.0 is "1001")."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise CellError(_("%s is not a usable value.") % value)
-        if value.is_integer():
-            return str(int(value))
-        return format(value, ".15g")
-    if isinstance(value, datetime.datetime):
-        return value.date().isoformat() if value.time() == datetime.time() else value.isoformat()
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    return str(value).strip()
-
-
-def parse_decimal(value: object) -> Decimal | None:
-    """The cell as an exact decimal; None when blank.
-
-    Excel keeps numbers as binary doubles with 15 significant digits; reading
-    them back through those 15 digits gives 19.5 for 19.5 and 0.3 for the
-    0.30000000000000004 that a formula may have stored, never a binary tail.
-    """
-    if _is_blank(value):
-        return None
-    if isinstance(value, bool):
-        raise CellError(_("%s is not a number.") % parse_text(value))
-    if isinstance(value, int):
-        return Decimal(value)
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise CellError(_("%s is not a number.") % value)
-        return Decimal(format(value, ".15g"))
-    if isinstance(value, Decimal):
-        number = value
-    elif isinstance(value, str):
-        try:
-            number = Decimal(value.strip().replace(",", ""))
-        except InvalidOperation as exc:
-            raise CellError(_("%s is not a number.") % value.strip()) from exc
-    else:
-        raise CellError(_("%s is not a number.") % parse_text(value))
-    if not number.is_finite():
-        raise CellError(_("%s is not a number.") % parse_text(value))
-    return number
-
-
-def parse_date(value: object) -> datetime.date | None:
-    """The cell as a date (an Excel date or YYYY-MM-DD text); None when blank."""
-    if _is_blank(value):
-        return None
-    if isinstance(value, datetime.datetime):
-        return value.date()
-    if isinstance(value, datetime.date):
-        return value
-    if isinstance(value, str) and _ISO_DATE.match(value.strip()):
-        try:
-            return datetime.date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    # A bare number may be an unformatted Excel serial or 20260701 typed in:
-    # guessing which would put scores on the wrong day.
-    raise CellError(_("%s is not a date; use an Excel date or YYYY-MM-DD.") % parse_text(value))
-
-
-def parse_yes_no(value: object) -> bool | None:
-    """The cell as yes (是, yes, 1, TRUE) or no (否, no, 0, FALSE); None when blank."""
-    if _is_blank(value):
-        return None
-    if isinstance(value, bool):
-        return value
-    text = parse_text(value).lower()
-    if text in YES:
-        return True
-    if text in NO:
-        return False
-    raise CellError(_("%s is neither 是 nor 否.") % parse_text(value))
-
-
 T = TypeVar("T")
 
 
@@ -435,42 +327,3 @@ def chunks(items: Sequence[T], size: int) -> Iterable[Sequence[T]]:
     """`items` in slices of at most `size`: for IN lists and bulk writes."""
     for start in range(0, len(items), size):
         yield items[start : start + size]
-
-
-# --- Commands ------------------------------------------------------------------------------
-
-
-class _HelpFormatter(DjangoHelpFormatter, argparse.RawDescriptionHelpFormatter):
-    """Django's argument order, with the help's file layout kept line by line."""
-
-
-class ImportCommand(BaseCommand):
-    """The shape the import commands share: FILE.xlsx in, a summary line or the errors out.
-
-    A subclass sets `help` (the file format included) and implements
-    `run_import` and `summary`. Rejected files exit with status 1 and every
-    error on stderr; nothing was written then.
-    """
-
-    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
-        kwargs.setdefault("formatter_class", _HelpFormatter)
-        return super().create_parser(prog_name, subcommand, **kwargs)
-
-    def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("file", metavar="FILE.xlsx", help="the workbook to import")
-
-    def handle(self, *args: object, **options: Any) -> None:
-        path = Path(options["file"])
-        if not path.is_file():
-            raise CommandError(file_error(str(path), _("no such file.")))
-        try:
-            report = self.run_import(source=path, name=path.name)
-        except ImportRejected as exc:
-            raise CommandError("\n".join([*exc.errors, _("Nothing was imported.")])) from exc
-        self.stdout.write(self.style.SUCCESS(self.summary(report)))
-
-    def run_import(self, *, source: Path, name: str) -> ImportReport:
-        raise NotImplementedError
-
-    def summary(self, report: ImportReport) -> str:
-        raise NotImplementedError

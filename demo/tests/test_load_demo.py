@@ -23,7 +23,7 @@ from appraisal.models import (
 )
 from appraisal.rules import QuarterId
 from awards.models import WorkBadge
-from employees.demo import DEMO_PASSWORD, demo_roster
+from demo.roster import DEMO_PASSWORD, demo_roster
 from employees.models import Department, DepartmentKind, Employee, Role, User
 
 pytestmark = pytest.mark.django_db

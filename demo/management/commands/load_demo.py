@@ -6,7 +6,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError
 from django.utils.translation import gettext as _
 
-from employees.demo import DEMO_PASSWORD, DemoSummary, demo_company_load
+from demo.loader import DemoSummary, demo_company_load
+from demo.roster import DEMO_PASSWORD
 
 
 def _display_width(text: str) -> int:

@@ -1,0 +1,62 @@
+"""Excel workbooks in and out: the guarded reader, the cell parsers, the safe writer.
+
+Not a Django app (it has no models, templates or commands of its own): the
+imports and exports of every app use it. `reading` checks and parses an
+untrusted workbook, `cells` turns its values into the rules' values, `writing`
+makes cells that stay text and saves all or nothing, and `commands` is the base
+of the import commands.
+"""
+
+from spreadsheets.cells import (
+    CellError,
+    parse_date,
+    parse_decimal,
+    parse_text,
+    parse_yes_no,
+)
+from spreadsheets.commands import ImportCommand
+from spreadsheets.reading import (
+    ImportRejected,
+    ImportReport,
+    Problems,
+    Row,
+    Source,
+    check_container,
+    chunks,
+    file_error,
+    read_rows,
+    row_error,
+)
+from spreadsheets.writing import (
+    FORMULA_PREFIXES,
+    MONEY_FORMAT,
+    number_cell,
+    set_widths,
+    text_cell,
+    workbook_save_atomic,
+)
+
+__all__ = [
+    "FORMULA_PREFIXES",
+    "MONEY_FORMAT",
+    "CellError",
+    "ImportCommand",
+    "ImportRejected",
+    "ImportReport",
+    "Problems",
+    "Row",
+    "Source",
+    "check_container",
+    "chunks",
+    "file_error",
+    "number_cell",
+    "parse_date",
+    "parse_decimal",
+    "parse_text",
+    "parse_yes_no",
+    "read_rows",
+    "row_error",
+    "set_widths",
+    "text_cell",
+    "workbook_save_atomic",
+]
