@@ -7,13 +7,18 @@ only through the services and the app's own pages.
 
 from __future__ import annotations
 
+from axes.admin import AccessAttemptAdmin
+from axes.models import AccessAttempt
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import Count, Q, QuerySet
+from django.forms import ModelForm
 from django.http import HttpRequest
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from employees.models import Department, Employee, Role, User
+from employees.models import PRIVILEGED_ROLES, Department, Employee, Role, User
+from employees.permissions import groups_not_grantable_by, login_guarded_from
 
 
 class VisibleToAdmin(admin.ModelAdmin):
@@ -118,6 +123,14 @@ class EmployeeAdmin(VisibleToAdmin):
         (_("Badge and login"), {"fields": ("photo", "user")}),
     )
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Employee | None = None) -> tuple:
+        fields = tuple(super().get_readonly_fields(request, obj))
+        # Whoever sets an employee's login reads that employee's sheets as
+        # their own: only those who manage logins (the office) may set it.
+        if not request.user.has_perm("employees.change_user"):
+            fields += ("user",)
+        return fields
+
     @admin.display(description=_("department kind"), ordering="department__kind")
     def department_kind(self, obj: Employee) -> str:
         return obj.department.get_kind_display()
@@ -188,6 +201,32 @@ class UserAdmin(DjangoUserAdmin):
             fields += ("is_superuser", "user_permissions")
         return fields
 
+    # The change form, the password form, delete and every action ask these
+    # with the login in hand.
+    def has_change_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
+        if obj is not None and login_guarded_from(request.user, obj):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
+        if obj is not None and login_guarded_from(request.user, obj):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_form(
+        self, request: HttpRequest, obj: User | None = None, change: bool = False, **kwargs
+    ) -> type[ModelForm]:
+        form = super().get_form(request, obj, change=change, **kwargs)
+        actor = request.user
+
+        class GrantCheckedForm(form):
+            def clean(self) -> dict:
+                cleaned_data = super().clean()
+                _check_grants(self, actor=actor, cleaned_data=cleaned_data)
+                return cleaned_data
+
+        return GrantCheckedForm
+
     @admin.display(description=_("roles"))
     def roles(self, obj: User) -> str:
         labels = {role.value: role.label for role in Role}
@@ -199,3 +238,55 @@ class UserAdmin(DjangoUserAdmin):
     def employee_link(self, obj: User) -> Employee | str:
         # Most logins belong to an employee; office and HR logins may not.
         return getattr(obj, "employee", None) or self.get_empty_value_display()
+
+
+class OfficeAccessAttemptAdmin(AccessAttemptAdmin):
+    """Failed logins; the office unlocks a login by deleting its attempts.
+
+    django-axes' own "clean up expired attempts" action fails outside a login
+    request (it reads a time its middleware stamps only there), and expired
+    attempts lock nobody anyway, so only the delete action is offered.
+    """
+
+    actions = []
+
+
+admin.site.unregister(AccessAttempt)
+admin.site.register(AccessAttempt, OfficeAccessAttemptAdmin)
+
+
+def _check_grants(form: ModelForm, *, actor: User, cleaned_data: dict) -> None:
+    """Refuse groups the actor may not hand out, and roles for an employee's own login.
+
+    Runs before the form touches the login, so the login still shows what it
+    held before this change.
+    """
+    login: User = form.instance
+    groups = cleaned_data.get("groups")
+    if groups is None:
+        return
+    held = set(login.groups.all()) if login.pk else set()
+    refused = groups_not_grantable_by(actor, [group for group in groups if group not in held])
+    if refused:
+        form.add_error(
+            "groups",
+            gettext(
+                "Groups: %(groups)s carry permissions your own login does not have; "
+                "only a superuser can grant them."
+            )
+            % {"groups": ", ".join(group.name for group in refused)},
+        )
+    employee = getattr(login, "employee", None) if login.pk else None
+    privileged = {role.value for role in PRIVILEGED_ROLES}
+    is_staff = cleaned_data.get("is_staff", login.is_staff)
+    if employee is not None and (is_staff or any(g.name in privileged for g in groups)):
+        # The other half of Employee.clean_fields: a login tied to an
+        # employee stays a plain staff login.
+        form.add_error(
+            "groups",
+            gettext(
+                "Groups: this is %(employee)s's own login; a role or admin access "
+                "needs a login of its own."
+            )
+            % {"employee": employee},
+        )

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -27,6 +28,10 @@ class Role(models.TextChoices):
     HR = "hr", _("Human resources")
     DEPARTMENT_HEAD = "department_head", _("Department head")
     STAFF = "staff", _("Staff")
+
+
+# The roles that see or change more than one's own records.
+PRIVILEGED_ROLES = (Role.OFFICE, Role.HR, Role.DEPARTMENT_HEAD)
 
 
 class User(AbstractUser):
@@ -64,6 +69,18 @@ class User(AbstractUser):
     @property
     def is_department_head(self) -> bool:
         return self.department_id is not None and self.has_role(Role.DEPARTMENT_HEAD)
+
+    @property
+    def holds_role(self) -> bool:
+        """Whether this login can see or change more than its own records.
+
+        Such a login is never an employee's own: whoever is tied to an
+        employee would open that employee's page with it, and whoever holds
+        it would read that employee's sheets as their own.
+        """
+        if self.is_staff or self.is_superuser:
+            return True
+        return self.groups.filter(name__in=[role.value for role in PRIVILEGED_ROLES]).exists()
 
 
 class DepartmentQuerySet(models.QuerySet):
@@ -181,3 +198,28 @@ class Employee(models.Model):
     @property
     def is_appraised(self) -> bool:
         return self.is_active and not self.is_supervisor
+
+    def clean_fields(self, exclude: set[str] | None = None) -> None:
+        # Checked with the field, not in clean(): a form that does not offer
+        # the login (HR's) must still save the rest of the record.
+        errors: dict[str, list[ValidationError]] = {}
+        try:
+            super().clean_fields(exclude=exclude)
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
+        if "user" not in (exclude or ()) and "user" not in errors and self.user_id is not None:
+            login = User.objects.filter(pk=self.user_id).first()
+            if login is not None and login.holds_role:
+                errors.setdefault("user", []).append(
+                    ValidationError(
+                        _(
+                            "Login: %(username)s holds a role or admin access (office, HR, "
+                            "department head, staff status or superuser), so it cannot be an "
+                            "employee's own login."
+                        ),
+                        code="login_holds_role",
+                        params={"username": login.username},
+                    )
+                )
+        if errors:
+            raise ValidationError(errors)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from employees.models import (
@@ -32,6 +33,8 @@ from spreadsheets import (
 OFFICE_ADMIN_APPS = ("employees", "appraisal", "feedback", "awards")
 # HR maintains the employee records.
 HR_ADMIN_MODELS = ("department", "employee")
+# The office sees login attempts and unlocks a login by deleting its attempts.
+OFFICE_LOCKOUT_PERMISSIONS = ("view_accessattempt", "delete_accessattempt", "view_accesslog")
 
 
 @transaction.atomic
@@ -43,7 +46,10 @@ def role_groups_sync() -> None:
     """
     groups = {role: Group.objects.get_or_create(name=role.value)[0] for role in Role}
     groups[Role.OFFICE].permissions.set(
-        Permission.objects.filter(content_type__app_label__in=OFFICE_ADMIN_APPS)
+        Permission.objects.filter(
+            Q(content_type__app_label__in=OFFICE_ADMIN_APPS)
+            | Q(content_type__app_label="axes", codename__in=OFFICE_LOCKOUT_PERMISSIONS)
+        )
     )
     groups[Role.HR].permissions.set(
         Permission.objects.filter(

@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 
@@ -173,3 +174,44 @@ def test_role_checks_query_the_groups_once_per_user_object(django_assert_num_que
         assert fresh.is_office
         assert not fresh.is_hr
         assert not fresh.is_department_head
+
+
+# --- An employee's own login -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "login_kwargs",
+    [
+        {"roles": [Role.OFFICE]},
+        {"roles": [Role.HR]},
+        {"roles": [Role.DEPARTMENT_HEAD]},
+        {"is_staff": True},
+        {"is_superuser": True},
+    ],
+    ids=["office", "hr", "department_head", "is_staff", "superuser"],
+)
+def test_an_employee_cannot_have_a_login_that_holds_a_role(login_kwargs):
+    # Whoever services or imports set Employee.user through full_clean meet the same rule.
+    login = UserFactory(username="privileged", **login_kwargs)
+    employee = EmployeeFactory(user=login)
+
+    with pytest.raises(ValidationError) as refused:
+        employee.full_clean()
+
+    assert list(refused.value.message_dict) == ["user"]
+    assert login.holds_role
+
+
+def test_an_employee_may_have_a_plain_staff_login():
+    employee = staff_employee()
+
+    employee.full_clean()
+
+    assert not employee.user.holds_role
+
+
+def test_a_form_without_the_login_field_still_saves_the_rest():
+    # HR's admin form does not offer the login, so the rule is not theirs to meet.
+    employee = EmployeeFactory(user=hr_user(username="legacy"))
+
+    employee.full_clean(exclude={"user"})
