@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -275,6 +275,14 @@ def _score_constraints() -> list[models.CheckConstraint]:
 SHEET_TOTAL = F("discipline") + F("courtesy") + F("service") + F("morality")
 
 
+def _replaced_by_spot_check() -> Q:
+    """A department sheet whose employee has a spot check of the same day."""
+    spot_check = DailySheet.objects.filter(
+        employee=OuterRef("employee"), day=OuterRef("day"), is_spot_check=True
+    )
+    return Q(is_spot_check=False) & Exists(spot_check)
+
+
 class DailySheetQuerySet(models.QuerySet):
     def visible_to(self, user: User) -> DailySheetQuerySet:
         # HR sees money, not daily sheets (but an HR clerk still sees their own).
@@ -287,6 +295,29 @@ class DailySheetQuerySet(models.QuerySet):
 
     def with_total(self) -> DailySheetQuerySet:
         return self.annotate(total_score=SHEET_TOTAL)
+
+    def counted(self) -> DailySheetQuerySet:
+        """The sheets that count (rules.md section 2): a spot check replaces that day's
+        department sheet, both are kept.
+
+        The one definition of the rule. It is a single WHERE clause (NOT EXISTS),
+        so it composes with grouped aggregates (the close, the month view) and
+        still is one query.
+        """
+        return self.exclude(_replaced_by_spot_check())
+
+    def with_counted(self) -> DailySheetQuerySet:
+        """Every sheet, each with `counts`: whether `counted()` keeps it.
+
+        For pages that show a replaced department sheet beside the spot check.
+        """
+        return self.annotate(
+            counts=Case(
+                When(_replaced_by_spot_check(), then=Value(False)),
+                default=Value(True),
+                output_field=models.BooleanField(),
+            )
+        )
 
 
 class DailySheet(models.Model):

@@ -17,7 +17,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
-from typing import Protocol, TypeVar
+from typing import Protocol
 
 
 class Category(StrEnum):
@@ -89,8 +89,6 @@ def check_one_decimal(value: Decimal) -> bool:
     return value == value.quantize(Decimal("0.1"))
 
 
-T = TypeVar("T")
-
 # --- The daily sheet -----------------------------------------------------------
 
 TENTH = Decimal("0.1")
@@ -125,21 +123,6 @@ def full_marks() -> dict[Category, Decimal]:
 def day_total(scores: Mapping[Category, Decimal]) -> Decimal:
     """The day's total: the sum of the four category scores (0–100)."""
     return sum((scores[category] for category in Category), Decimal("0"))
-
-
-def effective_by_day(sheets: Iterable[tuple[date, bool, T]]) -> dict[date, T]:
-    """What counts for each day, from `(day, is_spot_check, value)` triples.
-
-    Where the appraisal office recorded a spot check, its value (a total, or
-    the sheet itself) replaces the department's sheet of that day (rules.md
-    section 2); otherwise the department's counts. Days without a sheet are
-    simply absent.
-    """
-    department: dict[date, T] = {}
-    spot: dict[date, T] = {}
-    for day, is_spot_check, value in sheets:
-        (spot if is_spot_check else department)[day] = value
-    return {**department, **spot}
 
 
 def round_half_up(value: Decimal | Fraction, places: int = 2) -> Decimal:
@@ -188,16 +171,11 @@ def score_band(
     style_min: Decimal,
     training_below: Decimal,
 ) -> ScoreBand:
-    """The band of `score` with half-open intervals, as the tiers are cut."""
-    if score >= best_min:
-        return ScoreBand.BEST
-    if score >= ambassador_min:
-        return ScoreBand.AMBASSADOR
-    if score >= style_min:
-        return ScoreBand.STYLE
-    if score >= training_below:
-        return ScoreBand.PASS
-    return ScoreBand.TRAINING
+    """The band of `score`: the tier it would reach, or training below the training line."""
+    thresholds = Thresholds(best_min, ambassador_min, style_min, training_below)
+    if needs_training(score, thresholds):
+        return ScoreBand.TRAINING
+    return _BAND_OF_TIER[tier_of(score, thresholds)]
 
 
 # --- Events (rules.md sections 3 and 4) ------------------------------------------
@@ -274,21 +252,39 @@ class Tier(StrEnum):
     NONE = "none"
 
 
-class OutcomeRules(PointRules, Protocol):
-    """The settings a quarter's outcome depends on (a `RuleSettings` row fits)."""
+class TierRules(Protocol):
+    """The tier thresholds of a quarter (a `RuleSettings` row fits)."""
 
     best_min: Decimal
     ambassador_min: Decimal
     style_min: Decimal
     training_below: Decimal
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The four tier thresholds as plain values."""
+
+    best_min: Decimal
+    ambassador_min: Decimal
+    style_min: Decimal
+    training_below: Decimal
+
+
+class OutcomeRules(TierRules, PointRules, Protocol):
+    """The settings a quarter's outcome depends on (a `RuleSettings` row fits)."""
+
     best_award: Decimal
     ambassador_award: Decimal
     style_award: Decimal
     monthly_deduction_limit: Decimal
 
 
-def tier_of(final: Decimal, rules: OutcomeRules) -> Tier:
-    """The tier `final` reaches, by half-open intervals (95 is Best Smile, 94.99 is not)."""
+def tier_of(final: Decimal, rules: TierRules) -> Tier:
+    """The tier `final` reaches, by half-open intervals (95 is Best Smile, 94.99 is not).
+
+    The one place the thresholds cut scores; `score_band` colours by it.
+    """
     if final >= rules.best_min:
         return Tier.BEST
     if final >= rules.ambassador_min:
@@ -296,6 +292,19 @@ def tier_of(final: Decimal, rules: OutcomeRules) -> Tier:
     if final >= rules.style_min:
         return Tier.STYLE
     return Tier.NONE
+
+
+def needs_training(final: Decimal, rules: TierRules) -> bool:
+    """Off-post training applies below the training line, disqualified or not."""
+    return final < rules.training_below
+
+
+_BAND_OF_TIER = {
+    Tier.BEST: ScoreBand.BEST,
+    Tier.AMBASSADOR: ScoreBand.AMBASSADOR,
+    Tier.STYLE: ScoreBand.STYLE,
+    Tier.NONE: ScoreBand.PASS,
+}
 
 
 def award_for(tier: Tier, rules: OutcomeRules) -> Decimal:
@@ -508,13 +517,24 @@ def quarter_outcome(
         rewards=sum((t.rewards for t in tallies), Decimal("0")).quantize(HUNDREDTH),
         fines=sum((t.fines for t in tallies), Decimal("0")).quantize(HUNDREDTH),
         disqualifications=reasons,
-        training=final < rules.training_below,
+        training=needs_training(final, rules),
     )
 
 
 def may_close(quarter: QuarterId, *, today: date, force: bool = False) -> bool:
     """A quarter closes from its last day on; `force` closes it early (corrections, tests)."""
     return force or today >= quarter.last_day
+
+
+def appraisal_day(quarter: QuarterId, *, closed_on: date | None = None) -> date:
+    """The day on which an employee must still be employed to be appraised.
+
+    The quarter's last day; or, for a close before it, the day of that close,
+    which ends the quarter's entry (rules.md section 5, "Decision (who)").
+    """
+    if closed_on is not None and closed_on < quarter.last_day:
+        return closed_on
+    return quarter.last_day
 
 
 # --- From the list to the money (rules.md section 6) -----------------------------

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import datetime
+from typing import Protocol
+
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -122,10 +125,59 @@ class Department(models.Model):
         return self.name
 
 
+class QuarterLike(Protocol):
+    """What `appraised_in` needs of a quarter (an `appraisal.Quarter` or a `QuarterId` fits)."""
+
+    @property
+    def first_day(self) -> datetime.date: ...
+
+    @property
+    def last_day(self) -> datetime.date: ...
+
+
 class EmployeeQuerySet(models.QuerySet):
     def appraised(self) -> EmployeeQuerySet:
-        """Active employees below supervisor level: the people who are scored."""
+        """Active employees below supervisor level: the people who are scored today."""
         return self.filter(is_active=True, is_supervisor=False)
+
+    def employed_on(self, day: datetime.date) -> EmployeeQuerySet:
+        """Who is still employed on `day`.
+
+        `left_on` is the last day of employment, not the first day gone: the
+        model lets someone leave on the day they joined, which only makes
+        sense if they worked that day. So whoever leaves on `day` is still
+        employed on it. An inactive employee without a leaving date has left
+        at a time nobody recorded: not employed.
+        """
+        return self.filter(Q(is_active=True, left_on__isnull=True) | Q(left_on__gte=day))
+
+    def appraised_in(
+        self, quarter: QuarterLike, *, on: datetime.date | None = None
+    ) -> EmployeeQuerySet:
+        """Who is appraised for `quarter` (rules.md section 5, "Decision (who)").
+
+        The one definition the close and its preview use: not a supervisor, at
+        least one counted sheet in the quarter, and employed on `on` (see
+        `employed_on` for what `left_on` means). `on` defaults to the quarter's
+        last day; for a close before it, pass the close's day
+        (`appraisal.rules.appraisal_day` works it out: this app cannot import it).
+
+        Any sheet in the quarter will do for "a counted sheet": a spot check
+        only ever replaces a sheet of the same day, so a day with a sheet
+        always keeps one that counts. Sheets are reached through the reverse
+        relation, so this app imports nothing of the appraisal app.
+        """
+        day = on or quarter.last_day
+        return (
+            self.filter(is_supervisor=False)
+            .employed_on(day)
+            .filter(
+                # `sheets` is the daily sheets' reverse relation (appraisal.DailySheet).
+                pk__in=self.model.objects.filter(
+                    sheets__day__range=(quarter.first_day, quarter.last_day)
+                ).values("pk")
+            )
+        )
 
     def visible_to(self, user: User) -> EmployeeQuerySet:
         """The one place that decides whose records a login may see.

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, Exists, OuterRef, Q, Sum
+from django.db.models import Count, DecimalField, Q, Sum
 from django.utils.translation import gettext as _
 
 from appraisal.models import SHEET_TOTAL, DailySheet, EventKind, RuleSettings
@@ -25,7 +25,6 @@ from appraisal.rules import (
     ScoreBand,
     average_from_sum,
     day_total,
-    effective_by_day,
     score_band,
 )
 from appraisal.selectors.grid import grid_employees
@@ -141,22 +140,20 @@ def month_grid_for(*, user: User, department: Department, month: datetime.date) 
     employees = list(grid_employees(user=user, department=department))
     visible_sheets = DailySheet.objects.visible_to(user).filter(employee__department=department)
 
-    entries: dict[int, list[tuple[datetime.date, bool, Decimal]]] = defaultdict(list)
-    for employee_id, day, is_spot_check, *scores in (
+    entries: dict[int, list[tuple[datetime.date, bool, bool, Decimal]]] = defaultdict(list)
+    for employee_id, day, is_spot_check, counts, *scores in (
         visible_sheets.filter(day__range=(days[0], days[-1]))
+        .with_counted()
         .order_by()
-        .values_list("employee_id", "day", "is_spot_check", *[c.value for c in Category])
+        .values_list("employee_id", "day", "is_spot_check", "counts", *[c.value for c in Category])
     ):
         total = day_total(dict(zip(Category, scores, strict=True)))
-        entries[employee_id].append((day, is_spot_check, total))
+        entries[employee_id].append((day, is_spot_check, counts, total))
 
-    spot_same_day = DailySheet.objects.filter(
-        employee=OuterRef("employee"), day=OuterRef("day"), is_spot_check=True
-    )
     quarter_sums = {
         row["employee_id"]: row
-        for row in visible_sheets.filter(day__range=(qid.first_day, qid.last_day))
-        .filter(Q(is_spot_check=True) | ~Exists(spot_same_day))
+        for row in visible_sheets.in_quarter(qid)
+        .counted()
         .order_by()
         .values("employee_id")
         .annotate(
@@ -168,9 +165,9 @@ def month_grid_for(*, user: User, department: Department, month: datetime.date) 
     rows = []
     for employee in employees:
         own = entries.get(employee.pk, [])
-        totals = effective_by_day(own)
-        department_totals = {day: total for day, is_spot, total in own if not is_spot}
-        spot_days = {day for day, is_spot, _total in own if is_spot}
+        totals = {day: total for day, _spot, counts, total in own if counts}
+        department_totals = {day: total for day, is_spot, _counts, total in own if not is_spot}
+        spot_days = {day for day, is_spot, _counts, _total in own if is_spot}
         cells = []
         for day in days:
             total = totals.get(day)

@@ -161,9 +161,12 @@ class MyScores:
 def day_scores_from_sheets(
     *, sheets: Iterable[DailySheet], settings: RuleSettings
 ) -> list[DayScore]:
-    """One entry per day with a sheet, in day order; a spot check replaces the department's sheet."""
+    """One entry per day with a sheet, in day order; a spot check replaces the department's sheet.
+
+    `sheets` come from `DailySheetQuerySet.with_counted()`: which one counts is decided there.
+    """
     sheets = list(sheets)
-    counting = rules.effective_by_day((sheet.day, sheet.is_spot_check, sheet) for sheet in sheets)
+    counting = {sheet.day: sheet for sheet in sheets if sheet.counts}
     department = {sheet.day: sheet for sheet in sheets if not sheet.is_spot_check}
     return [
         DayScore(
@@ -211,6 +214,7 @@ def my_scores_for(*, user: User, month: date, today: date, day: date | None = No
         DailySheet.objects.visible_to(user)
         .filter(employee=employee)
         .in_quarter(quarter)
+        .with_counted()
         .prefetch_related("criteria")
         .order_by("day", "is_spot_check")
     )

@@ -26,7 +26,7 @@ from appraisal.models import (
     ReviewStatus,
     RuleSettings,
 )
-from appraisal.rules import final_from, may_finalize
+from appraisal.rules import appraisal_day, final_from, may_finalize
 from employees.models import Employee, User
 
 # --- The quarter workbench: quarters, results, approval, notice, objections -------
@@ -276,13 +276,10 @@ def quarter_close_preview(*, quarter: Quarter, today: datetime.date) -> ClosePre
     has_sheet = Exists(
         DailySheet.objects.in_quarter(quarter).filter(employee=OuterRef("pk")).order_by()
     )
-    # As the close counts them: no supervisors; leavers only when they left after the quarter.
-    appraised = (
-        Employee.objects.filter(is_supervisor=False)
-        .filter(Q(is_active=True) | Q(left_on__gt=quarter.last_day))
-        .filter(has_sheet)
-        .count()
-    )
+    # Exactly whom the close gives a result if it runs today.
+    appraised = Employee.objects.appraised_in(
+        quarter, on=appraisal_day(quarter.qid, closed_on=today)
+    ).count()
     without_sheet = (
         Employee.objects.appraised()
         .exclude(joined_on__gt=quarter.last_day)

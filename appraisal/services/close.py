@@ -5,13 +5,12 @@ sheets and events, and its days locked.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import Count, Q, Sum
 from django.db.models.functions import ExtractMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,7 +22,6 @@ from appraisal.models import (
     DailySheet,
     DepartmentReview,
     Event,
-    EventKind,
     Quarter,
     QuarterAction,
     QuarterResult,
@@ -31,10 +29,12 @@ from appraisal.models import (
     RuleSettings,
 )
 from appraisal.rules import (
+    DISQUALIFIES_NEXT_QUARTER,
     HUNDREDTH,
     TENTH,
     EventTally,
     Tier,
+    appraisal_day,
     award_for,
     may_close,
     quarter_outcome,
@@ -46,7 +46,7 @@ from appraisal.services.quarters import (
     _wrong_state,
     rule_settings_copy_defaults,
 )
-from employees.models import Employee, User
+from employees.models import Employee, EmployeeQuerySet, User
 
 
 @dataclass(frozen=True)
@@ -82,17 +82,17 @@ _COMPUTED_FIELDS = [
 ]
 
 
-def _counted_sheet_sums(quarter: Quarter) -> dict[int, tuple[int, Decimal]]:
-    """(days, sum of daily totals) per employee, with spot checks replacing their day.
+def _counted_sheet_sums(
+    quarter: Quarter, employees: EmployeeQuerySet
+) -> dict[int, tuple[int, Decimal]]:
+    """(days, sum of daily totals) of the counted sheets of each of `employees`.
 
     One grouped query: memory grows with the number of employees, not sheets.
     """
-    replaced = DailySheet.objects.filter(
-        employee=OuterRef("employee"), day=OuterRef("day"), is_spot_check=True
-    )
     rows = (
         DailySheet.objects.in_quarter(quarter)
-        .exclude(Q(is_spot_check=False) & Exists(replaced))
+        .counted()
+        .filter(employee__in=employees)
         .order_by()
         .values("employee")
         .annotate(days=Count("id"), total=Sum(SHEET_TOTAL))
@@ -133,21 +133,6 @@ def _event_tallies(quarter: Quarter) -> dict[int, list[EventTally]]:
     return tallies
 
 
-def _appraised_among(employee_ids: Iterable[int], quarter: Quarter) -> dict[int, Employee]:
-    """The employees among `employee_ids` who are appraised for `quarter`.
-
-    Supervisors never are. Someone who has left is, when they left after the
-    quarter ended (a late close must not drop them); someone who left during
-    the quarter, or is inactive with no leaving date, is not.
-    """
-    return {
-        employee.pk: employee
-        for employee in Employee.objects.filter(pk__in=list(employee_ids), is_supervisor=False)
-        .filter(Q(is_active=True, left_on__isnull=True) | Q(left_on__gt=quarter.last_day))
-        .only("pk", "department_id")
-    }
-
-
 @transaction.atomic
 def quarter_close(
     *,
@@ -180,14 +165,19 @@ def quarter_close(
     # After a reopen the quarter is open again, but closing it is still a recompute.
     recomputed = QuarterResult.objects.filter(quarter=quarter).exists()
 
-    sums = _counted_sheet_sums(quarter)
-    employees = _appraised_among(sums, quarter)
+    appraised = Employee.objects.appraised_in(
+        quarter, on=appraisal_day(quarter.qid, closed_on=today)
+    )
+    sums = _counted_sheet_sums(quarter, appraised)
+    # Employee -> department at closing time; the same people as `sums`, since
+    # whoever is appraised has a counted sheet.
+    employees = dict(appraised.values_list("pk", "department_id"))
     tallies = _event_tallies(quarter)
     previous = quarter.qid.previous()
     badge_lost_before = set(
         Event.objects.valid()
         .in_quarter(previous)
-        .filter(kind=EventKind.AWARD_BADGE_LOST, employee_id__in=list(employees))
+        .filter(kind__in=DISQUALIFIES_NEXT_QUARTER, employee_id__in=list(employees))
         .values_list("employee_id", flat=True)
     )
     withdrawn = dict(
@@ -198,7 +188,7 @@ def quarter_close(
 
     now = timezone.now()
     results = []
-    for employee_id, employee in employees.items():
+    for employee_id, department_id in employees.items():
         days, total = sums[employee_id]
         outcome = quarter_outcome(
             days=days,
@@ -211,7 +201,7 @@ def quarter_close(
         result = QuarterResult(
             quarter=quarter,
             employee_id=employee_id,
-            department_id=employee.department_id,
+            department_id=department_id,
             days=outcome.days,
             average=outcome.average,
             bonus=outcome.bonus,
@@ -240,7 +230,7 @@ def quarter_close(
         unique_fields=["quarter", "employee"],
         update_fields=_COMPUTED_FIELDS,
     )
-    departments = {employee.department_id for employee in employees.values()}
+    departments = set(employees.values())
     DepartmentReview.objects.filter(quarter=quarter).exclude(department_id__in=departments).delete()
     DepartmentReview.objects.bulk_create(
         [DepartmentReview(quarter=quarter, department_id=pk) for pk in sorted(departments)],

@@ -1,5 +1,6 @@
 """The quarter workbench in Debian's Chromium: review, approval and the notice, the payout."""
 
+import datetime
 from decimal import Decimal
 
 import openpyxl
@@ -14,8 +15,9 @@ from appraisal.models import (
     QuarterStatus,
     ReviewStatus,
 )
-from appraisal.tests.test_views_quarters import CODE, World
+from appraisal.tests.test_views_quarters import CODE, World, sheet
 from conftest import browser_login
+from employees.tests.factories import EmployeeFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -104,3 +106,32 @@ def test_hr_downloads_the_payout_sheet_and_it_adds_up(page, live_server, world, 
     total = [row for row in sheet.iter_rows(values_only=True) if row[0] == "合计"]
     # 500 + 100 reward (A001), 300 (A002), 200 (B001)
     assert total and Decimal(str(total[0][9])) == Decimal("1100")
+
+
+def test_the_close_page_announces_as_many_appraised_as_the_close_gives_results(
+    page, live_server, world
+):
+    # Leaves on 15 August but still marked active: not employed on the quarter's last day.
+    departing = EmployeeFactory(
+        department=world.a, number="A009", name="孙八", left_on=datetime.date(2025, 8, 15)
+    )
+    sheet(departing, 45)
+    browser_login(page, live_server, "office")
+    page.goto(f"{live_server.url}/appraisal/quarters/{CODE}/close/")
+    page.wait_for_selector("#close-preview")
+    announced = int(page.get_attribute("[data-count=appraised]", "data-value"))
+
+    page.click("[data-submit=close]")
+    page.wait_for_url(f"**/appraisal/quarters/{CODE}/")
+    on_the_quarter_page = int(page.get_attribute("[data-count=results]", "data-value"))
+    listed = []
+    for department in (world.a, world.b):
+        page.goto(
+            f"{live_server.url}/appraisal/quarters/{CODE}/results/?department={department.pk}"
+        )
+        page.wait_for_selector("#results")
+        rows = page.locator("tr[data-result]")
+        listed += [rows.nth(i).get_attribute("data-result") for i in range(rows.count())]
+
+    assert announced == on_the_quarter_page == len(listed) == 5
+    assert str(departing.pk) not in listed

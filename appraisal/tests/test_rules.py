@@ -14,7 +14,6 @@ from appraisal.rules import (
     average_from_sum,
     average_of_totals,
     day_total,
-    effective_by_day,
     full_marks,
     round_half_up,
     score_band,
@@ -69,32 +68,6 @@ def test_day_total_adds_the_four_categories():
     }
 
     assert day_total(scores) == D("97.0")
-
-
-def test_a_spot_check_replaces_that_days_department_total():
-    totals = effective_by_day(
-        [
-            (DAY1, False, D("100")),
-            (DAY1, True, D("90")),
-            (DAY2, False, D("98")),
-            (DAY3, True, D("95.5")),
-        ]
-    )
-
-    assert totals == {DAY1: D("90"), DAY2: D("98"), DAY3: D("95.5")}
-
-
-def test_spot_check_replaces_whatever_the_order_the_sheets_come_in():
-    assert effective_by_day([(DAY1, True, D("90")), (DAY1, False, D("100"))]) == {DAY1: D("90")}
-
-
-def test_quarter_average_uses_the_spot_check_instead_of_the_department_sheet():
-    totals = effective_by_day(
-        [(DAY1, False, D("100")), (DAY1, True, D("90")), (DAY2, False, D("95"))]
-    )
-
-    # (90 + 95) / 2, the replaced 100 does not count
-    assert average_of_totals(totals.values()) == D("92.50")
 
 
 def test_average_rounds_half_up_where_bankers_rounding_would_not():

@@ -215,3 +215,37 @@ def test_a_form_without_the_login_field_still_saves_the_rest():
     employee = EmployeeFactory(user=hr_user(username="legacy"))
 
     employee.full_clean(exclude={"user"})
+
+
+@pytest.mark.parametrize(
+    ("is_active", "left_on", "employed"),
+    [
+        (True, None, True),
+        (False, None, False),
+        (True, datetime.date(2026, 9, 29), False),
+        (False, datetime.date(2026, 9, 30), True),  # left_on is the last day worked
+        (False, datetime.date(2026, 10, 1), True),
+    ],
+)
+def test_employed_on_a_day_counts_the_leaving_day_as_worked(is_active, left_on, employed):
+    employee = EmployeeFactory(is_active=is_active, left_on=left_on)
+
+    assert (
+        Employee.objects.employed_on(datetime.date(2026, 9, 30)).filter(pk=employee.pk).exists()
+        is employed
+    )
+
+
+def test_appraised_in_a_quarter_needs_a_sheet_in_it_and_no_supervisor_rank():
+    # The sheets are another app's; only this test, not employees itself, imports it.
+    from appraisal.rules import QuarterId
+    from appraisal.tests.factories import DailySheetFactory
+
+    scored = EmployeeFactory()
+    supervisor = EmployeeFactory(is_supervisor=True)
+    scored_before = EmployeeFactory()
+    DailySheetFactory(employee=scored, day=datetime.date(2026, 9, 30))
+    DailySheetFactory(employee=supervisor, day=datetime.date(2026, 7, 1))
+    DailySheetFactory(employee=scored_before, day=datetime.date(2026, 6, 30))
+
+    assert list(Employee.objects.appraised_in(QuarterId(2026, 3))) == [scored]

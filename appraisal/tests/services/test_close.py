@@ -28,6 +28,7 @@ from appraisal.models import (
     RuleSettings,
 )
 from appraisal.rules import Category, QuarterId
+from appraisal.selectors import quarter_close_preview
 from appraisal.services import (
     department_submit,
     event_record,
@@ -712,6 +713,43 @@ def test_a_leaving_date_inside_the_quarter_excludes_even_a_login_still_marked_ac
     close(quarter)
 
     assert not QuarterResult.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("left_on", "appraised"),
+    [
+        pytest.param(datetime.date(2026, 8, 1), 0, id="leaves_inside_the_quarter"),
+        pytest.param(datetime.date(2026, 9, 30), 1, id="last_day_worked_is_the_quarters"),
+        pytest.param(datetime.date(2026, 11, 30), 1, id="leaves_after_the_quarter"),
+    ],
+)
+def test_the_preview_counts_a_departing_employee_exactly_as_the_close_does(
+    quarter, department, left_on, appraised
+):
+    # Still marked active, as HR leaves a login until the leaving date has passed.
+    departing = EmployeeFactory(department=department, left_on=left_on)
+    add_sheets(departing, ["90"] * 3)
+
+    preview = quarter_close_preview(quarter=quarter, today=AFTER_Q3)
+    report = close(quarter)
+
+    assert preview.appraised == report.results == appraised
+
+
+def test_an_early_close_and_its_preview_appraise_whoever_is_employed_on_the_close_day(
+    quarter, department
+):
+    close_day = datetime.date(2026, 9, 20)
+    stays = EmployeeFactory(department=department, left_on=datetime.date(2026, 9, 25))
+    gone = EmployeeFactory(department=department, left_on=datetime.date(2026, 9, 19))
+    add_sheets(stays, ["90"] * 3)
+    add_sheets(gone, ["90"] * 3)
+
+    preview = quarter_close_preview(quarter=quarter, today=close_day)
+    report = close(quarter, today=close_day, force=True)
+
+    assert preview.appraised == report.results == 1
+    assert list(QuarterResult.objects.values_list("employee", flat=True)) == [stays.pk]
 
 
 def test_closing_after_a_reopen_counts_as_a_recompute(quarter, employee):
