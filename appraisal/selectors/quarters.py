@@ -11,6 +11,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from appraisal import lifecycle
+from appraisal.lifecycle import Action
 from appraisal.models import (
     LOCKED_STATUSES,
     AwardTier,
@@ -49,58 +51,37 @@ MONEY_STATUSES = (QuarterStatus.FINAL, QuarterStatus.PAID)
 def quarter_actions_for(*, user: User, quarter: Quarter) -> dict[str, bool]:
     """Which buttons and links the quarter's page offers `user` in the quarter's state.
 
-    The services decide again when the action is taken; this only keeps the
-    page from offering what would be refused.
+    The actions' states come from `appraisal.lifecycle`; the services decide
+    again when the action is taken, this only keeps the page from offering
+    what would be refused. The pages (results, notice, files) exist from a state on.
     """
     status = quarter.status
     office = user.is_office
     money = user.is_office or user.is_hr
     return {
-        "close": office and status in (QuarterStatus.OPEN, QuarterStatus.CLOSED),
-        "reopen": office and status == QuarterStatus.CLOSED,
-        "approve": office and status == QuarterStatus.CLOSED,
-        "finalize": office and status == QuarterStatus.PUBLISHED,
+        "close": office and lifecycle.allowed(Action.CLOSE, status),
+        "reopen": office and lifecycle.allowed(Action.REOPEN, status),
+        "approve": office and lifecycle.allowed(Action.APPROVE, status),
+        "finalize": office and lifecycle.allowed(Action.FINALIZE, status),
         "objections": office and status in PUBLISHED_STATUSES,
         "results": status in LOCKED_STATUSES,
         "notice": status in PUBLISHED_STATUSES,
         "results_xlsx": money and status in LOCKED_STATUSES,
         "payout_xlsx": money and status in MONEY_STATUSES,
-        "paid": money and status == QuarterStatus.FINAL,
+        "paid": money and lifecycle.allowed(Action.PAY, status),
         "events": office,
     }
-
-
-_ACTION_STATES = {
-    "close": (QuarterStatus.OPEN, QuarterStatus.CLOSED),
-    "reopen": (QuarterStatus.CLOSED,),
-    "paid": (QuarterStatus.FINAL,),
-}
-
-
-def quarter_action_refusal(*, quarter: Quarter, action: str) -> str:
-    """Why `action` cannot be taken in the quarter's state, or "" when it can."""
-    if quarter.status in _ACTION_STATES[action]:
-        return ""
-    values = {"quarter": quarter.code, "status": quarter.get_status_display()}
-    if action == "close":
-        return _("Quarter %(quarter)s is %(status)s: it can no longer be closed again.") % values
-    if action == "reopen":
-        return (
-            _(
-                "Quarter %(quarter)s is %(status)s: only a closed quarter that is not yet "
-                "approved can be reopened."
-            )
-            % values
-        )
-    return _("Quarter %(quarter)s is %(status)s: only a final quarter can be marked paid.") % values
 
 
 def quarter_finalize_blocker(
     *, quarter: Quarter, today: datetime.date, pending_objections: int
 ) -> str:
     """Why `quarter` cannot be final on `today`, or "" when it can."""
-    if quarter.status != QuarterStatus.PUBLISHED or quarter.notice_ends_on is None:
-        return _("Only a quarter in its public notice can become final.")
+    refused = lifecycle.refusal_for(Action.FINALIZE, quarter)
+    if refused or quarter.notice_ends_on is None:
+        return refused or lifecycle.refusal(
+            Action.FINALIZE, quarter_code=quarter.code, status_label=quarter.get_status_display()
+        )
     if may_finalize(
         notice_ends_on=quarter.notice_ends_on, today=today, pending_objections=pending_objections
     ):

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 from django.db.models import Case, IntegerField, Q, Value, When
 
+from appraisal import lifecycle
+from appraisal.lifecycle import Action
 from appraisal.models import (
     Approval,
     AwardTier,
@@ -16,6 +18,7 @@ from appraisal.models import (
     ObjectionStatus,
     Quarter,
     QuarterResult,
+    ReviewStatus,
     RuleSettings,
 )
 from appraisal.selectors.month import disqualification_reason_text
@@ -81,6 +84,19 @@ def department_results_for(
         .first()
     )
     return DepartmentResults(department=department, review=review, lines=lines)
+
+
+def department_may_submit(*, user: User, quarter: Quarter, listing: DepartmentResults) -> bool:
+    """Whether `user` may submit this department's list now: once, while the quarter allows it."""
+    return bool(
+        listing.review is not None
+        and lifecycle.allowed(Action.SUBMIT, quarter.status)
+        and listing.review.status == ReviewStatus.REVIEWING
+        and (
+            user.is_office
+            or (user.is_department_head and user.department_id == listing.department.pk)
+        )
+    )
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from django.db.models.functions import ExtractMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from appraisal.lifecycle import Action, assert_allowed
 from appraisal.models import (
     SHEET_TOTAL,
     Approval,
@@ -43,7 +44,6 @@ from appraisal.services.quarters import (
     _assert_office,
     _log,
     _quarter_lock,
-    _wrong_state,
     rule_settings_copy_defaults,
 )
 from employees.models import Employee, EmployeeQuerySet, User
@@ -151,8 +151,7 @@ def quarter_close(
     """
     _assert_office(closed_by, _("Only the appraisal office closes a quarter."))
     quarter = _quarter_lock(quarter)
-    if quarter.status not in (QuarterStatus.OPEN, QuarterStatus.CLOSED):
-        raise _wrong_state(quarter, _("only an open or closed quarter can be (re)computed."))
+    assert_allowed(Action.CLOSE, quarter)
     today = today or timezone.localdate()
     if not may_close(quarter.qid, today=today, force=force):
         raise ValidationError(

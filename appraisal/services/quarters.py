@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from appraisal.lifecycle import Action, assert_allowed
 from appraisal.models import (
     DepartmentReview,
     Objection,
@@ -91,13 +92,6 @@ def _quarter_lock(quarter: Quarter) -> Quarter:
     return Quarter.objects.select_for_update().get(pk=quarter.pk)
 
 
-def _wrong_state(quarter: Quarter, needed: str) -> ValidationError:
-    return ValidationError(
-        _("Quarter %(quarter)s is %(status)s; %(needed)s")
-        % {"quarter": quarter.code, "status": quarter.get_status_display(), "needed": needed}
-    )
-
-
 def _log(*, quarter: Quarter, action: QuarterAction, by: User | None, reason: str = "") -> None:
     entry = QuarterLog(quarter=quarter, action=action, by=by, reason=reason[:500])
     entry.full_clean()
@@ -121,10 +115,7 @@ def quarter_reopen(*, quarter: Quarter, reopened_by: User, reason: str) -> Quart
     _assert_office(reopened_by, _("Only the appraisal office reopens a quarter."))
     reason = _required_reason(reason)
     quarter = _quarter_lock(quarter)
-    if quarter.status != QuarterStatus.CLOSED:
-        raise _wrong_state(
-            quarter, _("only a closed quarter that is not yet approved can be reopened.")
-        )
+    assert_allowed(Action.REOPEN, quarter)
     quarter.status = QuarterStatus.OPEN
     quarter.closed_at = None
     quarter.full_clean()
@@ -143,8 +134,7 @@ def quarter_finalize(
     """The quarter becomes final the day after its notice ends, with no objection pending."""
     _assert_office(finalized_by, _("Only the appraisal office finalises a quarter."))
     quarter = _quarter_lock(quarter)
-    if quarter.status != QuarterStatus.PUBLISHED:
-        raise _wrong_state(quarter, _("only a quarter in its public notice can become final."))
+    assert_allowed(Action.FINALIZE, quarter)
     today = today or timezone.localdate()
     pending = Objection.objects.filter(quarter=quarter, status=ObjectionStatus.PENDING).count()
     # The same words the quarter's page shows beside its disabled button.
@@ -191,8 +181,7 @@ def quarter_mark_paid(*, quarter: Quarter, paid_by: User | None) -> Quarter:
     if paid_by is not None and not (paid_by.is_hr or paid_by.is_office):
         raise PermissionDenied(_("Only HR or the appraisal office marks a quarter paid."))
     quarter = _quarter_lock(quarter)
-    if quarter.status != QuarterStatus.FINAL:
-        raise _wrong_state(quarter, _("only a final quarter can be marked paid."))
+    assert_allowed(Action.PAY, quarter)
     quarter.status = QuarterStatus.PAID
     quarter.paid_at = timezone.now()
     quarter.full_clean()

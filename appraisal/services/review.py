@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from appraisal.lifecycle import REFUSED, Action, assert_allowed
 from appraisal.models import (
     Approval,
     AwardTier,
@@ -33,7 +34,6 @@ from appraisal.services.quarters import (
     _log,
     _quarter_lock,
     _required_reason,
-    _wrong_state,
 )
 from employees.models import Department, Employee, User
 
@@ -71,8 +71,7 @@ def department_submit(
     if not may_submit:
         raise PermissionDenied(_("Only this department's head or the office submits its list."))
     quarter = _quarter_lock(quarter)
-    if quarter.status != QuarterStatus.CLOSED:
-        raise _wrong_state(quarter, _("a list is submitted after the close and before approval."))
+    assert_allowed(Action.SUBMIT, quarter)
     review = (
         DepartmentReview.objects.select_for_update()
         .filter(quarter=quarter, department=department)
@@ -81,11 +80,13 @@ def department_submit(
     if review is None:
         raise ValidationError(
             _("%(department)s has no results in %(quarter)s.")
-            % {"department": department.name, "quarter": quarter.code}
+            % {"department": department.name, "quarter": quarter.code},
+            code=REFUSED,
         )
     if review.status != ReviewStatus.REVIEWING:
         raise ValidationError(
-            _("%(department)s has already submitted its list.") % {"department": department.name}
+            _("%(department)s has already submitted its list.") % {"department": department.name},
+            code=REFUSED,
         )
     rules = RuleSettings.objects.get(quarter=quarter)
     results = {
@@ -150,8 +151,7 @@ def quarter_approve(
     _assert_office(approved_by, _("Only the appraisal office approves the list."))
     revocations = dict(revocations or {})
     quarter = _quarter_lock(quarter)
-    if quarter.status != QuarterStatus.CLOSED:
-        raise _wrong_state(quarter, _("only a closed quarter can be approved."))
+    assert_allowed(Action.APPROVE, quarter)
     today = today or timezone.localdate()
     on = on or today
     # A list is published after its quarter, or after an early (forced) close.
@@ -232,8 +232,7 @@ def objection_record(
     """The office records an objection against a winner during the public notice (异议)."""
     _assert_office(recorded_by, _("Only the appraisal office records objections."))
     quarter = _quarter_lock(quarter)
-    if quarter.status != QuarterStatus.PUBLISHED:
-        raise _wrong_state(quarter, _("objections are recorded during the public notice."))
+    assert_allowed(Action.OBJECT, quarter)
     if (
         not QuarterResult.objects.winners()
         .filter(quarter=quarter, employee=employee, approval=Approval.APPROVED)
@@ -269,10 +268,9 @@ def objection_rule(
     ruling = _required_reason(ruling, "ruling")
     quarter = _quarter_lock(objection.quarter)
     objection = Objection.objects.select_for_update().get(pk=objection.pk)
-    if quarter.status != QuarterStatus.PUBLISHED:
-        raise _wrong_state(quarter, _("objections are ruled on during the public notice."))
+    assert_allowed(Action.OBJECT, quarter)
     if objection.status != ObjectionStatus.PENDING:
-        raise ValidationError(_("This objection has already been ruled on."))
+        raise ValidationError(_("This objection has already been ruled on."), code=REFUSED)
     objection.status = status
     objection.ruling = ruling
     objection.ruled_by = ruled_by

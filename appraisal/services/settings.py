@@ -9,11 +9,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from appraisal.lifecycle import Action, assert_allowed
 from appraisal.models import Quarter, QuarterAction, RuleSettings
 from appraisal.services.quarters import (
     _log,
     _quarter_lock,
-    _wrong_state,
     rule_settings_copy_defaults,
 )
 from employees.models import User
@@ -102,10 +102,7 @@ def rule_settings_update(
     if unknown:
         raise ValidationError(_("Not a rule setting: %(names)s.") % {"names": ", ".join(unknown)})
     quarter = _quarter_lock(quarter)
-    if quarter.is_locked:
-        raise _wrong_state(
-            quarter, _("a closed quarter keeps the rule settings it was computed with.")
-        )
+    assert_allowed(Action.SETTINGS, quarter)
     settings = RuleSettings.objects.select_for_update().filter(quarter=quarter).first()
     if settings is None:
         settings = rule_settings_copy_defaults(quarter=quarter)
