@@ -9,7 +9,7 @@ PORT ?= 8000
 PYTEST_ARGS ?= -n auto
 DEV_ENV := DEBUG=$${DEBUG:-true}
 
-.PHONY: run test install install-dev migrate demo lint format messages check-deploy clean
+.PHONY: run test install install-dev migrate demo lint format messages check-deploy clean backup restore
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,16 @@ format: install-dev
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/djlint templates --reformat --quiet || true
+
+# The database DATABASE_URL names (default db.sqlite3): pg_dump -Fc, or SQLite's backup API.
+# BACKUP_FILE=... names the file (default backups/smile-<date>-<time>.dump or .sqlite3).
+backup: install | .env
+	$(DEV_ENV) $(PY) scripts/backup.py backup $(BACKUP_FILE)
+
+# Into a fresh database (created if missing); DATA_ONLY=1 loads rows into a migrated one.
+restore: install | .env
+	@test -n "$(BACKUP_FILE)" || { echo "Say which backup: make restore BACKUP_FILE=backups/..."; exit 2; }
+	$(DEV_ENV) $(PY) scripts/backup.py restore $(BACKUP_FILE) $(if $(DATA_ONLY),--data-only)
 
 # Regenerates the Chinese catalogue from the code (needs GNU gettext) and compiles it.
 messages: install-dev

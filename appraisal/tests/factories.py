@@ -20,6 +20,7 @@ from appraisal.models import (
     SheetRevision,
 )
 from appraisal.services import rule_settings_copy_defaults
+from appraisal.tests.guards import CreatedWithGuardsOff
 from employees.tests.factories import EmployeeFactory
 
 
@@ -72,7 +73,7 @@ class ObjectionFactory(factory.django.DjangoModelFactory):
     text = "对获奖有异议"
 
 
-class QuarterResultFactory(factory.django.DjangoModelFactory):
+class QuarterResultFactory(CreatedWithGuardsOff, factory.django.DjangoModelFactory):
     """A computed result with no award; pass award_tier and award_amount for a winner."""
 
     class Meta:

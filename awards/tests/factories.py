@@ -7,6 +7,7 @@ from django.utils import timezone
 from appraisal.models import Approval, AwardTier, QuarterResult, QuarterStatus
 from appraisal.rules import QuarterId
 from appraisal.tests.factories import QuarterFactory
+from appraisal.tests.guards import CreatedWithGuardsOff
 from awards.models import AwardBadge, WorkBadge
 from employees.tests.factories import EmployeeFactory
 
@@ -37,7 +38,7 @@ class FinalQuarterFactory(QuarterFactory):
     status = QuarterStatus.FINAL
 
 
-class WinnerResultFactory(factory.django.DjangoModelFactory):
+class WinnerResultFactory(CreatedWithGuardsOff, factory.django.DjangoModelFactory):
     """An approved Best Smile result of the final quarter."""
 
     class Meta:

@@ -39,6 +39,7 @@ from appraisal.tests.factories import (
     QuarterResultFactory,
     SheetRevisionFactory,
 )
+from appraisal.tests.guards import advance
 from awards.models import AwardBadge, WorkBadge
 from awards.services import work_badge_issue
 from employees.models import Department, Employee, Role, User
@@ -319,7 +320,7 @@ def test_unordered_thresholds_are_refused_by_the_settings_form(client, one_of_ea
 def test_the_settings_of_a_locked_quarter_are_read_only(client, one_of_each, status):
     row = one_of_each[RuleSettings]
     data = rule_settings_post_data(client, row)
-    Quarter.objects.filter(pk=row.quarter_id).update(status=status)
+    advance(row.quarter, status)
     data["best_award"] = "600.00"
 
     page = client.get(admin_url(RuleSettings, "change", row.pk))

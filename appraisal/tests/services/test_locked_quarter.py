@@ -20,7 +20,6 @@ from appraisal.models import (
     Event,
     EventKind,
     EventValidity,
-    Quarter,
     QuarterStatus,
     SheetRevision,
 )
@@ -34,6 +33,7 @@ from appraisal.services import (
     sheets_fill_full_marks,
 )
 from appraisal.tests.factories import DailySheetFactory, EventFactory, QuarterFactory
+from appraisal.tests.guards import advance
 from employees.models import DepartmentKind
 from employees.tests.factories import DepartmentFactory, EmployeeFactory, office_user
 
@@ -74,8 +74,7 @@ def office():
 
 def lock(quarter, status):
     """Put `quarter` into a locked `status`, as the services would have left it."""
-    Quarter.objects.filter(pk=quarter.pk).update(status=status)
-    quarter.refresh_from_db()
+    advance(quarter, status)
 
 
 # --- The services, on every database ------------------------------------------------
