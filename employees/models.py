@@ -6,6 +6,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from employees.permissions import is_department_head, sees_every_department
+
 
 class DepartmentKind(models.TextChoices):
     FUNCTIONAL = "functional", _("Functional department")
@@ -70,9 +72,9 @@ class DepartmentQuerySet(models.QuerySet):
     def visible_to(self, user: User) -> DepartmentQuerySet:
         if not user.is_authenticated or not user.is_active:
             return self.none()
-        if user.is_office or user.is_hr:
+        if sees_every_department(user):
             return self
-        if user.is_department_head:
+        if is_department_head(user):
             return self.filter(pk=user.department_id)
         return self.filter(employees__user=user)
 
@@ -118,9 +120,9 @@ class EmployeeQuerySet(models.QuerySet):
         """
         if not user.is_authenticated or not user.is_active:
             return self.none()
-        if user.is_office or user.is_hr:
+        if sees_every_department(user):
             return self
-        if user.is_department_head:
+        if is_department_head(user):
             return self.filter(department_id=user.department_id, is_supervisor=False)
         return self.filter(user=user)
 

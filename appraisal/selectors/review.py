@@ -19,13 +19,13 @@ from appraisal.models import (
     RuleSettings,
 )
 from appraisal.selectors.month import disqualification_reason_text
-from appraisal.selectors.quarters import workbench_may_open
 from employees.models import Department, DepartmentQuerySet, Employee, EmployeeQuerySet, User
+from employees.permissions import may_open_workbench
 
 
 def results_departments_for(*, user: User, quarter: Quarter) -> DepartmentQuerySet:
     """The departments with a list in `quarter` that `user` may open (a head: their own)."""
-    if not workbench_may_open(user=user):
+    if not may_open_workbench(user):
         return Department.objects.none()
     return (
         Department.objects.visible_to(user)

@@ -12,7 +12,7 @@ import tempfile
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -49,8 +49,6 @@ from appraisal.selectors.quarters import (
     quarter_close_preview,
     quarter_overview_for,
     quarters_list_for,
-    results_show_money,
-    workbench_may_open,
 )
 from appraisal.selectors.review import (
     approval_list_for,
@@ -71,17 +69,22 @@ from appraisal.services import (
     quarter_reopen,
 )
 from employees.models import Department
-from employees.permissions import require_office, require_office_or_hr
+from employees.permissions import (
+    is_department_head,
+    may_manage_quarter,
+    may_mark_paid,
+    may_open_workbench,
+    may_submit_department,
+    may_submit_lists,
+    role_required,
+    sees_every_department,
+    sees_money,
+)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 # --- Helpers -----------------------------------------------------------------------
-
-
-def _require_workbench(request: HttpRequest) -> None:
-    if not workbench_may_open(user=request.user):
-        raise PermissionDenied
 
 
 def _quarter_or_404(code: str) -> Quarter:
@@ -142,20 +145,18 @@ def _confirm(
 # --- The list and the overview -----------------------------------------------------
 
 
-@login_required
+@role_required(may_open_workbench)
 @require_GET
 def quarters(request: HttpRequest) -> HttpResponse:
     """Every quarter with its state, its key dates and what comes next."""
-    _require_workbench(request)
     lines = quarters_list_for(user=request.user, today=timezone.localdate())
     return render(request, "appraisal/quarters/list.html", {"lines": lines})
 
 
-@login_required
+@role_required(may_open_workbench)
 @require_GET
 def quarter(request: HttpRequest, code: str) -> HttpResponse:
     """Where the quarter stands, what comes next and the actions the login may take."""
-    _require_workbench(request)
     quarter = _quarter_or_404(code)
     overview = quarter_overview_for(user=request.user, quarter=quarter, today=timezone.localdate())
     context = {
@@ -165,7 +166,7 @@ def quarter(request: HttpRequest, code: str) -> HttpResponse:
         # A head sees their own department's figures; the office and HR the company's.
         **_charts(
             quarter=quarter,
-            department=None if results_show_money(user=request.user) else request.user.department,
+            department=None if sees_every_department(request.user) else request.user.department,
             trend=overview.quarters_for_trend or None,
         ),
     }
@@ -175,11 +176,10 @@ def quarter(request: HttpRequest, code: str) -> HttpResponse:
 # --- Close, reopen, finalise, paid ----------------------------------------------------
 
 
-@login_required
+@role_required(may_manage_quarter)
 @require_http_methods(["GET", "POST"])
 def quarter_close_view(request: HttpRequest, code: str) -> HttpResponse:
     """GET: what closing will do; POST: close (or recompute) the quarter."""
-    require_office(request)
     quarter = _quarter_or_404(code)
     today = timezone.localdate()
     refusal = quarter_action_refusal(quarter=quarter, action="close")
@@ -221,11 +221,10 @@ def quarter_close_view(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
-@login_required
+@role_required(may_manage_quarter)
 @require_http_methods(["GET", "POST"])
 def quarter_reopen_view(request: HttpRequest, code: str) -> HttpResponse:
     """GET: confirm with a reason; POST: reopen a closed, unapproved quarter."""
-    require_office(request)
     quarter = _quarter_or_404(code)
     refusal = quarter_action_refusal(quarter=quarter, action="reopen")
     form = QuarterReasonForm(_posted(request))
@@ -250,11 +249,10 @@ def quarter_reopen_view(request: HttpRequest, code: str) -> HttpResponse:
     return _confirm(request, quarter=quarter, action="reopen", form=form, refusal=refusal)
 
 
-@login_required
+@role_required(may_manage_quarter)
 @require_http_methods(["GET", "POST"])
 def quarter_finalize_view(request: HttpRequest, code: str) -> HttpResponse:
     """GET: confirm, or why not yet; POST: make the quarter final."""
-    require_office(request)
     quarter = _quarter_or_404(code)
     overview = quarter_overview_for(user=request.user, quarter=quarter, today=timezone.localdate())
     refusal = overview.finalize_blocker
@@ -282,11 +280,10 @@ def quarter_finalize_view(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
-@login_required
+@role_required(may_mark_paid)
 @require_http_methods(["GET", "POST"])
 def quarter_paid_view(request: HttpRequest, code: str) -> HttpResponse:
     """GET: confirm; POST: HR (or the office) marks a final quarter paid."""
-    require_office_or_hr(request)
     quarter = _quarter_or_404(code)
     refusal = quarter_action_refusal(quarter=quarter, action="paid")
     form = QuarterConfirmForm(_posted(request))
@@ -327,10 +324,7 @@ def _results_page(
         and listing.review is not None
         and quarter.status == QuarterStatus.CLOSED
         and listing.review.status == ReviewStatus.REVIEWING
-        and (
-            user.is_office
-            or (user.is_department_head and user.department_id == listing.department.pk)
-        )
+        and may_submit_department(user, listing.department.pk)
     )
     if may_submit and form is None:
         form = DepartmentSubmitForm(nominees=listing.nominees)
@@ -352,7 +346,7 @@ def _results_page(
             "listing": listing,
             "rows": rows,
             "form": form,
-            "show_money": results_show_money(user=user),
+            "show_money": sees_money(user),
             "locked": quarter.status in LOCKED_STATUSES,
             **(_charts(quarter=quarter, department=department) if listing else {}),
         },
@@ -360,11 +354,10 @@ def _results_page(
     )
 
 
-@login_required
+@role_required(may_open_workbench)
 @require_GET
 def results(request: HttpRequest, code: str) -> HttpResponse:
     """A department's list after the close; a head sees only their own department."""
-    _require_workbench(request)
     quarter = _quarter_or_404(code)
     departments = results_departments_for(user=request.user, quarter=quarter)
     query = WorkbenchDepartmentForm(
@@ -374,18 +367,16 @@ def results(request: HttpRequest, code: str) -> HttpResponse:
         # Another department than the head's own, or not a department at all.
         raise Http404
     department = query.cleaned_data["department"] or departments.first()
-    if department is None and request.user.is_department_head:
+    if department is None and is_department_head(request.user):
         department = request.user.department
     return _results_page(request, quarter=quarter, department=department, departments=departments)
 
 
-@login_required
+@role_required(may_submit_lists)
 @require_POST
 def results_submit(request: HttpRequest, code: str, department_id: int) -> HttpResponse:
     """The head (or the office) withdraws nominees with reasons and submits the list."""
     user = request.user
-    if not (user.is_office or user.is_department_head):
-        raise PermissionDenied
     quarter = _quarter_or_404(code)
     departments = results_departments_for(user=user, quarter=quarter)
     department = get_object_or_404(departments, pk=department_id)
@@ -431,11 +422,10 @@ def results_submit(request: HttpRequest, code: str, department_id: int) -> HttpR
 # --- Approval, notice, objections -------------------------------------------------------
 
 
-@login_required
+@role_required(may_manage_quarter)
 @require_http_methods(["GET", "POST"])
 def quarter_approve_view(request: HttpRequest, code: str) -> HttpResponse:
     """Every department's nominees, approved or revoked one by one, then published."""
-    require_office(request)
     quarter = _quarter_or_404(code)
     if quarter.status != QuarterStatus.CLOSED:
         messages.error(
@@ -537,11 +527,10 @@ def _objections_page(
     )
 
 
-@login_required
+@role_required(may_manage_quarter)
 @require_http_methods(["GET", "POST"])
 def objections(request: HttpRequest, code: str) -> HttpResponse:
     """GET: the objections of the quarter; POST: record one against a winner."""
-    require_office(request)
     quarter = _quarter_or_404(code)
     if quarter.status not in PUBLISHED_STATUSES:
         raise Http404
@@ -575,11 +564,10 @@ def objections(request: HttpRequest, code: str) -> HttpResponse:
     return _objections_page(request, quarter=quarter, record_form=form)
 
 
-@login_required
+@role_required(may_manage_quarter)
 @require_POST
 def objection_rule_view(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     """Uphold (revoking the award with the ruling as its reason) or dismiss an objection."""
-    require_office(request)
     quarter = _quarter_or_404(code)
     objection = get_object_or_404(Objection, pk=pk, quarter=quarter)
     if quarter.status != QuarterStatus.PUBLISHED or objection.status != ObjectionStatus.PENDING:
@@ -627,22 +615,20 @@ def _workbook_response(
     )
 
 
-@login_required
+@role_required(sees_money)
 @require_GET
 def results_xlsx(request: HttpRequest, code: str) -> HttpResponse:
     """Every appraised employee's result (interfaces.md "Results"), from the close on."""
-    require_office_or_hr(request)
     quarter = _quarter_or_404(code)
     return _workbook_response(
         request, quarter=quarter, write=results_workbook_write, suffix="results"
     )
 
 
-@login_required
+@role_required(sees_money)
 @require_GET
 def payout_xlsx(request: HttpRequest, code: str) -> HttpResponse:
     """The signable payout sheet (interfaces.md "Payout"), for a final or paid quarter."""
-    require_office_or_hr(request)
     quarter = _quarter_or_404(code)
     return _workbook_response(
         request, quarter=quarter, write=payout_workbook_write, suffix="payout"
