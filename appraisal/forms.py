@@ -21,9 +21,10 @@ from appraisal.models import (
     ObjectionStatus,
     RuleSettings,
 )
-from appraisal.rules import CATEGORY_MAX, Category
+from appraisal.rules import CATEGORY_MAX, Category, QuarterId
 from appraisal.services import HEAD_EVENT_KINDS, RULE_SETTINGS_FIELDS, rule_settings_errors
 from employees.models import DepartmentQuerySet, Employee
+from employees.permissions import may_rule_events
 
 
 def _score_field(category: Category) -> forms.DecimalField:
@@ -70,6 +71,16 @@ class SheetRowForm(ServiceErrorsMixin, forms.Form):
 
     def scores(self) -> dict[Category, Decimal]:
         return {category: self.cleaned_data[category.value] for category in Category}
+
+    def sheet_values(self) -> dict[str, object]:
+        """The row as `sheet_save` takes it (with the employee, day and who saves)."""
+        data = self.cleaned_data
+        return {
+            "scores": self.scores(),
+            "criteria": data["criteria"],
+            "note": data["note"],
+            "reason": data["reason"],
+        }
 
 
 class GridQueryForm(forms.Form):
@@ -363,6 +374,16 @@ class EventLedgerQueryForm(forms.Form):
         for field in self.fields.values():
             field.widget.attrs["class"] = "form-select form-select-sm"
 
+    def ledger_filters(self) -> dict[str, object]:
+        """The query as `event_ledger` takes it (with the login)."""
+        data = self.cleaned_data
+        return {
+            "quarter": QuarterId.parse(data["quarter"]),
+            "department": data["department"],
+            "kind": data["kind"],
+            "validity": data["validity"],
+        }
+
 
 class EventEntryForm(ServiceErrorsMixin, forms.Form):
     """The record form of an event: the office's, or a department head's deduction."""
@@ -408,7 +429,7 @@ class EventEntryForm(ServiceErrorsMixin, forms.Form):
     def __init__(self, *args: object, user: object, **kwargs: object) -> None:
 
         super().__init__(*args, **kwargs)
-        self.for_office = bool(getattr(user, "is_office", False))
+        self.for_office = may_rule_events(user)
         employees = Employee.objects.visible_to(user).select_related("department")
         if self.for_office:
             self.fields["employee"].queryset = employees.filter(is_active=True).order_by(
@@ -434,6 +455,22 @@ class EventEntryForm(ServiceErrorsMixin, forms.Form):
             select = isinstance(field.widget, forms.Select)
             field.widget.attrs["class"] = "form-select" if select else "form-control"
 
+    def entry_values(self) -> dict[str, object]:
+        """The event as `event_enter` takes it; a head's form leaves out what only the office sets."""
+        data = self.cleaned_data
+        return {
+            "employee": data["employee"],
+            "date": data["date"],
+            "kind": data["kind"],
+            "points": data["points"],
+            "amount": data["amount"],
+            "source": data.get("source") or EventSource.DEPARTMENT,
+            "reported_by": data.get("reported_by", ""),
+            "note": data["note"],
+            "validity": data.get("validity") or None,
+            "reason": data.get("reason", ""),
+        }
+
 
 class EventRuleForm(forms.Form):
     """One step of the queue: valid, or invalid with a reason."""
@@ -455,8 +492,24 @@ class EventRuleForm(forms.Form):
             self.add_error("reason", _("Give the reason why the event is invalid."))
         return cleaned
 
+    def error_messages(self) -> list[str]:
+        return [str(message) for errors in self.errors.values() for message in errors]
 
-class RuleSettingsForm(forms.ModelForm):
+    def add_service_error(self, error: ValidationError) -> list[str]:
+        """Put the service's refusal on the fields it names; the rest is returned for the row."""
+        if not hasattr(error, "error_dict"):
+            return list(error.messages)
+        row_errors: list[str] = []
+        for name, errors in error.error_dict.items():
+            for message in errors:
+                if name in self.fields:
+                    self.add_error(name, message)
+                else:
+                    row_errors.extend(message.messages)
+        return row_errors
+
+
+class RuleSettingsForm(ServiceErrorsMixin, forms.ModelForm):
     """A quarter's rule settings as the office edits them; the service writes."""
 
     class Meta:

@@ -12,6 +12,11 @@ from django.utils.translation import pgettext_lazy
 
 from appraisal.rules import CATEGORY_MAX, Category, QuarterId
 from employees.models import DepartmentKind, Employee, User
+from employees.permissions import (
+    sees_only_own_department,
+    sees_only_own_sheets,
+    sees_unruled_events,
+)
 
 ZERO = Decimal("0")
 
@@ -286,7 +291,7 @@ def _replaced_by_spot_check() -> Q:
 class DailySheetQuerySet(models.QuerySet):
     def visible_to(self, user: User) -> DailySheetQuerySet:
         # HR sees money, not daily sheets (but an HR clerk still sees their own).
-        if user.is_authenticated and user.is_hr and not user.is_office:
+        if sees_only_own_sheets(user):
             return self.filter(employee__user=user)
         return self.filter(employee__in=Employee.objects.visible_to(user))
 
@@ -455,7 +460,7 @@ class EventSource(models.TextChoices):
 class EventQuerySet(models.QuerySet):
     def visible_to(self, user: User) -> EventQuerySet:
         qs = self.filter(employee__in=Employee.objects.visible_to(user))
-        if user.is_authenticated and (user.is_office or user.is_hr or user.is_department_head):
+        if sees_unruled_events(user):
             return qs
         # Staff see only what counts about them.
         return qs.filter(validity=EventValidity.VALID)
@@ -638,7 +643,7 @@ class QuarterResultQuerySet(models.QuerySet):
     def visible_to(self, user: User) -> QuarterResultQuerySet:
         # A result belongs to the department it was closed in: after a move the
         # old head still reviews it, and the new head does not.
-        if user.is_authenticated and user.is_department_head and not (user.is_office or user.is_hr):
+        if sees_only_own_department(user):
             return self.filter(department_id=user.department_id, employee__is_supervisor=False)
         return self.filter(employee__in=Employee.objects.visible_to(user))
 

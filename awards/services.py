@@ -29,10 +29,11 @@ from awards.models import (
     WorkBadgeStatus,
 )
 from employees.models import Employee, User
+from employees.permissions import may_manage_badges
 
 
 def _require_office(user: User, message: str) -> None:
-    if not user.is_office:
+    if not may_manage_badges(user):
         raise PermissionDenied(message)
 
 

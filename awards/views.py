@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -39,7 +38,7 @@ from awards.services import (
     work_badge_report_lost,
     work_badges_issue_missing,
 )
-from employees.permissions import require_office
+from employees.permissions import may_manage_badges, may_print_work_badges, role_required
 
 
 def _form_errors(form: object) -> str:
@@ -50,11 +49,10 @@ def _service_errors(exc: ValidationError) -> str:
     return " ".join(exc.messages)
 
 
-@login_required
+@role_required(may_manage_badges)
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
     """Award badges out and overdue, with their return and loss forms (the office)."""
-    require_office(request)
     today = timezone.localdate()
     return render(
         request,
@@ -70,10 +68,9 @@ def index(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@role_required(may_manage_badges)
 @require_POST
 def award_badges_issue_view(request: HttpRequest) -> HttpResponse:
-    require_office(request)
     form = AwardBadgesIssueForm(request.POST)
     if not form.is_valid():
         messages.error(request, _form_errors(form))
@@ -105,10 +102,9 @@ def _award_badge_or_404(request: HttpRequest, pk: int) -> AwardBadge:
     )
 
 
-@login_required
+@role_required(may_manage_badges)
 @require_POST
 def award_badge_return_view(request: HttpRequest, pk: int) -> HttpResponse:
-    require_office(request)
     badge = _award_badge_or_404(request, pk)
     form = AwardBadgeReturnForm(request.POST)
     if not form.is_valid():
@@ -129,10 +125,9 @@ def award_badge_return_view(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("awards:index")
 
 
-@login_required
+@role_required(may_manage_badges)
 @require_POST
 def award_badge_lost_view(request: HttpRequest, pk: int) -> HttpResponse:
-    require_office(request)
     badge = _award_badge_or_404(request, pk)
     form = AwardBadgeLostForm(request.POST)
     if not form.is_valid():
@@ -170,17 +165,15 @@ def _work_badges_page(
     )
 
 
-@login_required
+@role_required(may_manage_badges)
 @require_GET
 def work_badges(request: HttpRequest) -> HttpResponse:
-    require_office(request)
     return _work_badges_page(request, lost_form=WorkBadgeLostForm(user=request.user))
 
 
-@login_required
+@role_required(may_manage_badges)
 @require_POST
 def work_badge_lost_view(request: HttpRequest) -> HttpResponse:
-    require_office(request)
     form = WorkBadgeLostForm(request.POST, user=request.user)
     if form.is_valid():
         try:
@@ -202,10 +195,9 @@ def work_badge_lost_view(request: HttpRequest) -> HttpResponse:
     return _work_badges_page(request, lost_form=form, status=400)
 
 
-@login_required
+@role_required(may_manage_badges)
 @require_POST
 def work_badges_issue_missing_view(request: HttpRequest) -> HttpResponse:
-    require_office(request)
     form = IssueMissingForm(request.POST)
     if form.is_valid():
         count = work_badges_issue_missing(
@@ -221,12 +213,10 @@ def work_badges_issue_missing_view(request: HttpRequest) -> HttpResponse:
     return redirect("awards:work_badges")
 
 
-@login_required
+@role_required(may_print_work_badges)
 @require_GET
 def print_badges(request: HttpRequest) -> HttpResponse:
     """A4 sheets of work badges: the office prints anyone's, a department head their own."""
-    if not (request.user.is_office or request.user.is_department_head):
-        raise PermissionDenied
     form = PrintFilterForm(request.GET, user=request.user)
     if not form.is_valid():
         # A department or employee the login may not see is refused, not widened.

@@ -1,16 +1,8 @@
 from django.http import HttpRequest
 
+from employees.permissions import Access
 
-def roles(request: HttpRequest) -> dict[str, object]:
-    """Expose the login's roles to every template, for the navigation."""
-    user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
-        return {"role": None}
-    return {
-        "role": {
-            "office": user.is_office,
-            "hr": user.is_hr,
-            "head": user.is_department_head,
-            "staff": hasattr(user, "employee"),
-        }
-    }
+
+def access(request: HttpRequest) -> dict[str, object]:
+    """Every template reads the login's permissions as `access.<predicate>` (employees.permissions)."""
+    return {"access": Access(getattr(request, "user", None))}

@@ -10,6 +10,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from employees.permissions import is_department_head, sees_every_department
+
 
 class DepartmentKind(models.TextChoices):
     FUNCTIONAL = "functional", _("Functional department")
@@ -90,9 +92,9 @@ class DepartmentQuerySet(models.QuerySet):
     def visible_to(self, user: User) -> DepartmentQuerySet:
         if not user.is_authenticated or not user.is_active:
             return self.none()
-        if user.is_office or user.is_hr:
+        if sees_every_department(user):
             return self
-        if user.is_department_head:
+        if is_department_head(user):
             return self.filter(pk=user.department_id)
         return self.filter(employees__user=user)
 
@@ -187,9 +189,9 @@ class EmployeeQuerySet(models.QuerySet):
         """
         if not user.is_authenticated or not user.is_active:
             return self.none()
-        if user.is_office or user.is_hr:
+        if sees_every_department(user):
             return self
-        if user.is_department_head:
+        if is_department_head(user):
             return self.filter(department_id=user.department_id, is_supervisor=False)
         return self.filter(user=user)
 

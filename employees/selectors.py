@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import Q
 
 from employees.models import Department, Employee, EmployeeQuerySet, User
+from employees.permissions import is_department_head
 
 
 def employee_list_for(*, user: User, search: str = "") -> EmployeeQuerySet:
@@ -18,4 +19,4 @@ def employee_list_for(*, user: User, search: str = "") -> EmployeeQuerySet:
 
 
 def department_for_head(*, user: User) -> Department | None:
-    return user.department if user.is_department_head else None
+    return user.department if is_department_head(user) else None

@@ -14,7 +14,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 
 from employees.forms import EmployeeImportForm
-from employees.permissions import require_office_or_hr
+from employees.permissions import may_import_employees, role_required, starts_on_own_page
 from employees.selectors import employee_list_for
 from employees.services import EMPLOYEE_HEADERS, employees_import
 from spreadsheets import ImportRejected
@@ -22,9 +22,8 @@ from spreadsheets import ImportRejected
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    user = request.user
     # Staff have one page of their own; everyone else starts from the cards.
-    if hasattr(user, "employee") and not (user.is_office or user.is_hr or user.is_department_head):
+    if starts_on_own_page(request.user):
         return redirect("employees:me")
     return render(request, "employees/home.html")
 
@@ -86,15 +85,14 @@ class _SizeLimitUploadHandler(FileUploadHandler):
 
 
 @csrf_exempt  # the upload handlers must be set before the CSRF check reads the body
-@login_required
+@role_required(may_import_employees)
 @require_http_methods(["GET", "POST"])
 def employee_import(request: HttpRequest) -> HttpResponse:
     """HR uploads the employee workbook; all or nothing, every bad row listed.
 
-    The role is checked before the body is read, so nobody else's upload is even
-    parsed; the CSRF check runs in `_employee_import` (csrf_protect).
+    The role is checked (by the decorator) before the body is read, so nobody
+    else's upload is even parsed; the CSRF check runs in `_employee_import` (csrf_protect).
     """
-    require_office_or_hr(request)
     limit = _SizeLimitUploadHandler(request, settings.IMPORT_MAX_BYTES)
     if request.method == "POST":
         # Straight to a temporary file, never into memory; the service reads it from there.
@@ -130,11 +128,10 @@ def _employee_import(request: HttpRequest, limit: _SizeLimitUploadHandler) -> Ht
     return render(request, "employees/import.html", context)
 
 
-@login_required
+@role_required(may_import_employees)
 @require_GET
 def employee_import_template(request: HttpRequest) -> FileResponse:
     """An empty employee workbook: the header row and one example row."""
-    require_office_or_hr(request)
     from openpyxl import Workbook
     from openpyxl.styles import Font
 

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from appraisal.models import Event
 from awards.models import WorkBadge
 from employees.models import Employee, User
+from employees.permissions import sees_contacts
 
 
 class FeedbackKind(models.TextChoices):
@@ -22,7 +23,7 @@ class FeedbackMessageQuerySet(models.QuerySet):
         The messages carry customers' contacts, and a complaint is not a fact
         until the office has ruled it valid; the ruled event is what others see.
         """
-        if not user.is_authenticated or not user.is_office:
+        if not sees_contacts(user):
             return self.none()
         return self
 

@@ -9,8 +9,7 @@ client can send one.
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from appraisal.models import EventSource
 from awards.models import WorkBadge
+from employees.permissions import role_required, sees_contacts
 from feedback.forms import FeedbackForm, LookupForm
 from feedback.selectors import feedback_badge_for_token, feedback_lookup
 from feedback.services import FeedbackRateLimited, feedback_submit
@@ -92,12 +92,10 @@ def thanks(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "feedback/thanks.html", {"badge": badge, "employee": badge.employee})
 
 
-@login_required
+@role_required(sees_contacts)
 @require_GET
 def received(request: HttpRequest) -> HttpResponse:
     """The office reads and rules on incoming feedback in its queue of pending WeChat events."""
-    if not request.user.is_office:
-        raise PermissionDenied
     return redirect(
         f"{reverse('appraisal:event_queue')}?{urlencode({'source': EventSource.WECHAT})}"
     )

@@ -9,7 +9,6 @@ imported from its own module: it has its own `ResultLine` and `score_band`.
 from appraisal.selectors.events import (
     event_for_queue,
     event_ledger,
-    event_ledger_allowed,
     event_ledger_departments,
     event_lines,
     event_quarter_codes,
@@ -33,7 +32,6 @@ from appraisal.selectors.grid import (
     read_only_reason,
     score_text,
     sheet_history_for,
-    user_may_score,
 )
 from appraisal.selectors.month import (
     MonthCell,
@@ -56,8 +54,6 @@ from appraisal.selectors.quarters import (
     quarter_next_step,
     quarter_overview_for,
     quarters_list_for,
-    results_show_money,
-    workbench_may_open,
 )
 from appraisal.selectors.review import (
     ApprovalDepartment,
@@ -105,7 +101,6 @@ __all__ = [
     "disqualification_reason_text",
     "event_for_queue",
     "event_ledger",
-    "event_ledger_allowed",
     "event_ledger_departments",
     "event_lines",
     "event_quarter_codes",
@@ -127,11 +122,8 @@ __all__ = [
     "quarters_list_for",
     "read_only_reason",
     "results_departments_for",
-    "results_show_money",
     "rule_settings_by_quarter",
     "rule_settings_for",
     "score_text",
     "sheet_history_for",
-    "user_may_score",
-    "workbench_may_open",
 ]

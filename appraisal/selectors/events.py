@@ -12,17 +12,13 @@ from appraisal.rules import QuarterId, event_points
 from appraisal.selectors.grid import score_text
 from appraisal.selectors.month import rule_settings_by_quarter
 from employees.models import Department, DepartmentQuerySet, User
+from employees.permissions import may_open_event_ledger, may_rule_events
 
 # --- The event ledger and the office's queue -------------------------------------
 
 
-def event_ledger_allowed(*, user: User) -> bool:
-    """The office and HR read every event, a head their department's; staff use their own page."""
-    return user.is_authenticated and (user.is_office or user.is_hr or user.is_department_head)
-
-
 def event_ledger_departments(*, user: User) -> DepartmentQuerySet:
-    if not event_ledger_allowed(user=user):
+    if not may_open_event_ledger(user):
         return Department.objects.none()
     return Department.objects.visible_to(user).order_by("display_order", "name")
 
@@ -61,7 +57,7 @@ def event_ledger(
 ) -> EventQuerySet:
     """The events of `quarter` that `user` may read, filtered, newest first."""
 
-    if not event_ledger_allowed(user=user):
+    if not may_open_event_ledger(user):
         return Event.objects.none()
     events = (
         Event.objects.visible_to(user)
@@ -93,7 +89,7 @@ def event_queue_for(*, user: User, source: str = "") -> tuple:
     Too late: pending events dated in a locked (closed or later) quarter.
     """
 
-    if not user.is_authenticated or not user.is_office:
+    if not may_rule_events(user):
         return Event.objects.none(), Event.objects.none()
     pending = (
         Event.objects.visible_to(user)
@@ -110,7 +106,7 @@ def event_queue_for(*, user: User, source: str = "") -> tuple:
 def event_for_queue(*, user: User, pk: int) -> Event | None:
     """One event the office may rule, with what the queue shows of it; None otherwise."""
 
-    if not user.is_authenticated or not user.is_office:
+    if not may_rule_events(user):
         return None
     return (
         Event.objects.visible_to(user)

@@ -1,4 +1,4 @@
-"""Reads behind the day grid: who may open it, its rows and a sheet's revision history.
+"""Reads behind the day grid: its departments, its rows and a sheet's revision history.
 
 The day grid runs a fixed number of queries whatever the number of employees:
 employees, sheets (with their criteria), criteria items and revision counts are
@@ -20,18 +20,14 @@ from django.utils.translation import gettext as _
 from appraisal.models import CategoryChoice, Criterion, DailySheet, Quarter, SheetRevision
 from appraisal.rules import CATEGORY_MAX, TENTH, Category, QuarterId, full_marks
 from employees.models import Department, DepartmentQuerySet, Employee, EmployeeQuerySet, User
+from employees.permissions import may_score
 
-# --- Who may open the grid -------------------------------------------------------
-
-
-def user_may_score(*, user: User) -> bool:
-    """Department heads and the appraisal office enter daily sheets; nobody else."""
-    return user.is_authenticated and (user.is_office or user.is_department_head)
+# --- The departments of the grid -------------------------------------------------
 
 
 def grid_departments(*, user: User) -> DepartmentQuerySet:
     """The departments whose day grid `user` may open (a head: their own)."""
-    if not user_may_score(user=user):
+    if not may_score(user):
         return Department.objects.none()
     return Department.objects.visible_to(user).order_by("display_order", "name")
 
@@ -335,10 +331,7 @@ def sheet_history_for(*, user: User, employee: Employee, day: datetime.date) -> 
     Both the department's sheet and a spot check, newest first. Empty for an
     employee `user` may not see.
     """
-    if (
-        not user_may_score(user=user)
-        or not Employee.objects.visible_to(user).filter(pk=employee.pk).exists()
-    ):
+    if not may_score(user) or not Employee.objects.visible_to(user).filter(pk=employee.pk).exists():
         return []
     revisions = list(
         SheetRevision.objects.filter(employee=employee, day=day)

@@ -1,4 +1,4 @@
-"""Reads of the quarter workbench: who may do what, the list of quarters, a quarter's
+"""Reads of the quarter workbench: the actions offered, the list of quarters, a quarter's
 overview and the preview of its close."""
 
 from __future__ import annotations
@@ -30,18 +30,16 @@ from appraisal.models import (
 )
 from appraisal.rules import appraisal_day, final_from, may_finalize
 from employees.models import Employee, User
+from employees.permissions import (
+    may_manage_quarter,
+    may_mark_paid,
+    may_open_workbench,
+    may_rule_events,
+    sees_every_department,
+    sees_money,
+)
 
 # --- The quarter workbench: quarters, results, approval, notice, objections -------
-
-
-def workbench_may_open(*, user: User) -> bool:
-    """The office, HR and department heads open the quarter workbench; staff do not."""
-    return user.is_authenticated and (user.is_office or user.is_hr or user.is_department_head)
-
-
-def results_show_money(*, user: User) -> bool:
-    """The award money, rewards, fines and net amount are for the office and HR."""
-    return user.is_authenticated and (user.is_office or user.is_hr)
 
 
 PUBLISHED_STATUSES = (QuarterStatus.PUBLISHED, QuarterStatus.FINAL, QuarterStatus.PAID)
@@ -56,8 +54,8 @@ def quarter_actions_for(*, user: User, quarter: Quarter) -> dict[str, bool]:
     what would be refused. The pages (results, notice, files) exist from a state on.
     """
     status = quarter.status
-    office = user.is_office
-    money = user.is_office or user.is_hr
+    office = may_manage_quarter(user)
+    money = sees_money(user)
     return {
         "close": office and lifecycle.allowed(Action.CLOSE, status),
         "reopen": office and lifecycle.allowed(Action.REOPEN, status),
@@ -68,8 +66,8 @@ def quarter_actions_for(*, user: User, quarter: Quarter) -> dict[str, bool]:
         "notice": status in PUBLISHED_STATUSES,
         "results_xlsx": money and status in LOCKED_STATUSES,
         "payout_xlsx": money and status in MONEY_STATUSES,
-        "paid": money and lifecycle.allowed(Action.PAY, status),
-        "events": office,
+        "paid": may_mark_paid(user) and lifecycle.allowed(Action.PAY, status),
+        "events": may_rule_events(user),
     }
 
 
@@ -151,7 +149,7 @@ class QuarterListLine:
 def quarters_list_for(*, user: User, today: datetime.date) -> list[QuarterListLine]:
     """Every quarter the system knows, newest first, with what comes next (one query)."""
 
-    if not workbench_may_open(user=user):
+    if not may_open_workbench(user):
         return []
     quarters = Quarter.objects.annotate(
         pending_objection_count=Count(
@@ -199,7 +197,7 @@ def quarter_overview_for(*, user: User, quarter: Quarter, today: datetime.date) 
     reviews = DepartmentReview.objects.filter(quarter=quarter).select_related(
         "department", "submitted_by", "approved_by"
     )
-    if not (user.is_office or user.is_hr):
+    if not sees_every_department(user):
         reviews = reviews.filter(department_id=user.department_id)
     reviews = list(reviews.order_by("department__display_order", "department__name"))
     all_open = DepartmentReview.objects.filter(

@@ -22,13 +22,13 @@ from appraisal.models import (
     RuleSettings,
 )
 from appraisal.selectors.month import disqualification_reason_text
-from appraisal.selectors.quarters import workbench_may_open
 from employees.models import Department, DepartmentQuerySet, Employee, EmployeeQuerySet, User
+from employees.permissions import may_open_workbench, may_submit_department
 
 
 def results_departments_for(*, user: User, quarter: Quarter) -> DepartmentQuerySet:
     """The departments with a list in `quarter` that `user` may open (a head: their own)."""
-    if not workbench_may_open(user=user):
+    if not may_open_workbench(user):
         return Department.objects.none()
     return (
         Department.objects.visible_to(user)
@@ -92,10 +92,7 @@ def department_may_submit(*, user: User, quarter: Quarter, listing: DepartmentRe
         listing.review is not None
         and lifecycle.allowed(Action.SUBMIT, quarter.status)
         and listing.review.status == ReviewStatus.REVIEWING
-        and (
-            user.is_office
-            or (user.is_department_head and user.department_id == listing.department.pk)
-        )
+        and may_submit_department(user, listing.department.pk)
     )
 
 

@@ -14,3 +14,19 @@ def rule_settings_for(*, quarter: Quarter | None) -> RuleSettings:
         if own is not None:
             return own
     return RuleSettings.objects.filter(is_default=True).first() or RuleSettings()
+
+
+def rule_settings_rows(*, settings: RuleSettings) -> list[dict[str, object]]:
+    """Each setting with its label, its help text and its value, in the page's order."""
+    # Imported here: the services import the selectors package.
+    from appraisal.services.settings import RULE_SETTINGS_FIELDS
+
+    return [
+        {
+            "name": name,
+            "label": settings._meta.get_field(name).verbose_name,
+            "help": settings._meta.get_field(name).help_text,
+            "value": getattr(settings, name),
+        }
+        for name in RULE_SETTINGS_FIELDS
+    ]

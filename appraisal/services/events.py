@@ -16,6 +16,7 @@ from appraisal.models import Event, EventKind, EventSource, EventValidity
 from appraisal.rules import COMPLAINT_KINDS, event_amount
 from appraisal.services.quarters import quarter_assert_open_for
 from employees.models import Employee, User
+from employees.permissions import is_department_head, may_rule_events
 
 
 @transaction.atomic
@@ -61,7 +62,7 @@ def event_record(
 @transaction.atomic
 def event_rule(*, event: Event, validity: EventValidity, ruled_by: User, reason: str = "") -> Event:
     """The office rules an event valid or invalid (rules.md section 4)."""
-    if not ruled_by.is_office:
+    if not may_rule_events(ruled_by):
         raise PermissionDenied(_("Only the appraisal office rules on events."))
     if validity == EventValidity.PENDING:
         raise ValidationError({"validity": _("Rule the event valid or invalid.")})
@@ -107,11 +108,11 @@ def event_enter(
     """
 
     errors: dict[str, str] = {}
-    if recorded_by.is_office:
+    if may_rule_events(recorded_by):
         validity = EventValidity(validity or EventValidity.PENDING)
         if validity == EventValidity.INVALID and not reason.strip():
             errors["reason"] = _("Give the reason why the event is invalid.")
-    elif recorded_by.is_department_head:
+    elif is_department_head(recorded_by):
         if not Employee.objects.visible_to(recorded_by).appraised().filter(pk=employee.pk).exists():
             raise PermissionDenied(
                 _("A department head records events only for their own department's employees.")
@@ -179,7 +180,7 @@ def event_queue_rule(
 
     Refuses an event somebody has ruled meanwhile; `event_rule` refuses a locked quarter.
     """
-    if not ruled_by.is_office:
+    if not may_rule_events(ruled_by):
         raise PermissionDenied(_("Only the appraisal office rules on events."))
     if validity not in (EventValidity.VALID, EventValidity.INVALID):
         raise ValidationError({"validity": _("Rule the event valid or invalid.")})

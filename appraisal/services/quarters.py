@@ -28,6 +28,7 @@ from appraisal.models import (
 from appraisal.rules import QuarterId, payout_month
 from appraisal.selectors import quarter_finalize_blocker
 from employees.models import User
+from employees.permissions import may_manage_quarter, may_mark_paid
 
 
 @transaction.atomic
@@ -83,7 +84,7 @@ def quarter_locked_reason(*, day: datetime.date, quarter: Quarter) -> str:
 
 def _assert_office(user: User | None, message: str) -> None:
     # None is an operator at the server's command line (management commands).
-    if user is not None and not user.is_office:
+    if user is not None and not may_manage_quarter(user):
         raise PermissionDenied(message)
 
 
@@ -178,7 +179,7 @@ def finalize_due_quarters(*, today: datetime.date | None = None) -> FinalizeRun:
 @transaction.atomic
 def quarter_mark_paid(*, quarter: Quarter, paid_by: User | None) -> Quarter:
     """HR (or the office) records that the quarter's payout has been paid."""
-    if paid_by is not None and not (paid_by.is_hr or paid_by.is_office):
+    if paid_by is not None and not may_mark_paid(paid_by):
         raise PermissionDenied(_("Only HR or the appraisal office marks a quarter paid."))
     quarter = _quarter_lock(quarter)
     assert_allowed(Action.PAY, quarter)

@@ -36,6 +36,7 @@ from appraisal.services.quarters import (
     _required_reason,
 )
 from employees.models import Department, Employee, User
+from employees.permissions import may_submit_department
 
 
 def _award_restored(result: QuarterResult, rules: RuleSettings) -> None:
@@ -65,10 +66,7 @@ def department_submit(
     earlier and left out here is taken back).
     """
     withdrawals = dict(withdrawals or {})
-    may_submit = submitted_by.is_office or (
-        submitted_by.is_department_head and submitted_by.department_id == department.pk
-    )
-    if not may_submit:
+    if not may_submit_department(submitted_by, department.pk):
         raise PermissionDenied(_("Only this department's head or the office submits its list."))
     quarter = _quarter_lock(quarter)
     assert_allowed(Action.SUBMIT, quarter)

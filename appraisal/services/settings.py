@@ -17,6 +17,7 @@ from appraisal.services.quarters import (
     rule_settings_copy_defaults,
 )
 from employees.models import User
+from employees.permissions import may_edit_rule_settings
 
 # The fields of RuleSettings the office edits (everything but the bookkeeping).
 RULE_SETTINGS_FIELDS = (
@@ -96,7 +97,7 @@ def rule_settings_update(
     A closed quarter keeps the settings it was computed with. Nothing changed
     writes nothing (no log entry).
     """
-    if updated_by is None or not updated_by.is_office:
+    if updated_by is None or not may_edit_rule_settings(updated_by):
         raise PermissionDenied(_("Only the appraisal office changes the rule settings."))
     unknown = sorted(set(values) - set(RULE_SETTINGS_FIELDS))
     if unknown:

@@ -18,6 +18,7 @@ from appraisal.models import CategoryChoice, Criterion, DailySheet, SheetRevisio
 from appraisal.rules import CATEGORY_MAX, TENTH, Category, ScoreProblem, full_marks, score_problem
 from appraisal.services.quarters import quarter_assert_open_for
 from employees.models import Department, Employee, User
+from employees.permissions import may_score, may_score_leavers, may_spot_check
 
 
 def sheet_assert_may_write(*, user: User, employee: Employee, is_spot_check: bool) -> None:
@@ -28,14 +29,14 @@ def sheet_assert_may_write(*, user: User, employee: Employee, is_spot_check: boo
     own department's appraised employees) and never spot checks; nobody else
     writes sheets.
     """
-    if not (user.is_office or user.is_department_head):
+    if not may_score(user):
         raise PermissionDenied(_("Only department heads and the appraisal office enter sheets."))
-    if is_spot_check and not user.is_office:
+    if is_spot_check and not may_spot_check(user):
         raise PermissionDenied(_("Only the appraisal office records spot checks."))
     # Supervisors are never appraised; a head scores only active employees,
     # the office may still correct the sheets of someone who has left.
     writable = Employee.objects.visible_to(user).filter(is_supervisor=False)
-    if not user.is_office:
+    if not may_score_leavers(user):
         writable = writable.appraised()
     if not writable.filter(pk=employee.pk).exists():
         raise PermissionDenied(_("You may not enter sheets for this employee."))
@@ -191,7 +192,7 @@ def sheets_fill_full_marks(
     new sheet. `skip` holds employee ids to leave alone (rows the head is still
     correcting). Returns how many sheets were created.
     """
-    if not (saved_by.is_office or saved_by.is_department_head) or not (
+    if not may_score(saved_by) or not (
         Department.objects.visible_to(saved_by).filter(pk=department.pk).exists()
     ):
         raise PermissionDenied(_("You may not enter sheets for this department."))

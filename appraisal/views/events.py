@@ -8,8 +8,7 @@ see are 404.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -20,42 +19,36 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from appraisal.forms import EventEntryForm, EventLedgerQueryForm, EventRuleForm
-from appraisal.models import EventSource, EventValidity, Quarter
+from appraisal.models import Event, EventSource, EventValidity
 from appraisal.rules import QuarterId
 from appraisal.selectors.events import (
     event_for_queue,
     event_ledger,
-    event_ledger_allowed,
     event_ledger_departments,
     event_lines,
     event_quarter_codes,
     event_queue_for,
 )
+from appraisal.selectors.grid import quarter_for_day
 from appraisal.services import event_enter, event_queue_rule
-from employees.permissions import require_office
+from employees.permissions import (
+    may_open_event_ledger,
+    may_record_events,
+    may_rule_events,
+    role_required,
+)
 
 LEDGER_PAGE_SIZE = 50
 QUEUE_PAGE_SIZE = 50
 
 
-def _require_ledger_reader(request: HttpRequest) -> None:
-    # Staff see their own valid events on their own page, never the ledger.
-    if not event_ledger_allowed(user=request.user):
-        raise PermissionDenied
-
-
-def _may_record(user: object) -> bool:
-    return bool(getattr(user, "is_office", False) or getattr(user, "is_department_head", False))
-
-
 # --- The ledger --------------------------------------------------------------------
 
 
-@login_required
+@role_required(may_open_event_ledger)
 @require_GET
 def ledger(request: HttpRequest) -> HttpResponse:
     """Every event of a quarter that the login may read, filtered and paginated."""
-    _require_ledger_reader(request)
     departments = event_ledger_departments(user=request.user)
     quarter_codes = event_quarter_codes()
     current = QuarterId.of(timezone.localdate()).code
@@ -66,21 +59,14 @@ def ledger(request: HttpRequest) -> HttpResponse:
     events = []
     page = None
     if query.is_valid():
-        qid = QuarterId.parse(query.cleaned_data["quarter"])
-        found = event_ledger(
-            user=request.user,
-            quarter=qid,
-            department=query.cleaned_data["department"],
-            kind=query.cleaned_data["kind"],
-            validity=query.cleaned_data["validity"],
-        )
+        filters = query.ledger_filters()
+        found = event_ledger(user=request.user, **filters)
         page = Paginator(found, LEDGER_PAGE_SIZE).get_page(request.GET.get("page"))
         events = event_lines(events=page.object_list)
-        quarter_code = qid.code
+        quarter_code = filters["quarter"].code
     else:
         quarter_code = current
-    shown = QuarterId.parse(quarter_code)
-    quarter = Quarter.objects.filter(year=shown.year, number=shown.number).first()
+    quarter = quarter_for_day(day=QuarterId.parse(quarter_code).first_day)
     return render(
         request,
         "appraisal/events/ledger.html",
@@ -91,7 +77,7 @@ def ledger(request: HttpRequest) -> HttpResponse:
             "quarter_code": quarter_code,
             "quarter": quarter,
             "show_department_filter": departments.count() > 1,
-            "may_record": _may_record(request.user),
+            "may_record": may_record_events(request.user),
         },
     )
 
@@ -99,30 +85,15 @@ def ledger(request: HttpRequest) -> HttpResponse:
 # --- The record form ---------------------------------------------------------------
 
 
-@login_required
+@role_required(may_record_events)
 @require_http_methods(["GET", "HEAD", "POST"])
 def event_new(request: HttpRequest) -> HttpResponse:
     """The office records any event; a department head their department's deductions."""
-    if not _may_record(request.user):
-        raise PermissionDenied
     if request.method == "POST":
         form = EventEntryForm(request.POST, user=request.user)
         if form.is_valid():
-            data = form.cleaned_data
             try:
-                event = event_enter(
-                    recorded_by=request.user,
-                    employee=data["employee"],
-                    date=data["date"],
-                    kind=data["kind"],
-                    points=data["points"],
-                    amount=data["amount"],
-                    source=data.get("source") or EventSource.DEPARTMENT,
-                    reported_by=data.get("reported_by", ""),
-                    note=data["note"],
-                    validity=data.get("validity") or None,
-                    reason=data.get("reason", ""),
-                )
+                event = event_enter(recorded_by=request.user, **form.entry_values())
             except ValidationError as error:
                 form.add_service_error(error)
             else:
@@ -139,7 +110,7 @@ def event_new(request: HttpRequest) -> HttpResponse:
                 return redirect(f"{reverse('appraisal:events')}?{query}")
     else:
         initial = {"date": timezone.localdate()}
-        if request.user.is_office:
+        if may_rule_events(request.user):
             initial["validity"] = EventValidity.PENDING
         form = EventEntryForm(initial=initial, user=request.user)
     return render(request, "appraisal/events/new.html", {"form": form})
@@ -158,11 +129,10 @@ def _queue_url(source: str = "") -> str:
     return f"{url}?{urlencode({'source': source})}" if source else url
 
 
-@login_required
+@role_required(may_rule_events)
 @require_GET
 def queue(request: HttpRequest) -> HttpResponse:
     """Pending events of open quarters, oldest first, each ruled in one step."""
-    require_office(request)
     source = _queue_source(request)
     pending, too_late = event_queue_for(user=request.user, source=source)
     page = Paginator(pending, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -192,7 +162,7 @@ def _back_to_queue(request: HttpRequest) -> str:
     return _queue_url()
 
 
-@login_required
+@role_required(may_rule_events)
 @require_POST
 def event_rule_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Rule one pending event valid or invalid (with a reason).
@@ -200,34 +170,11 @@ def event_rule_view(request: HttpRequest, pk: int) -> HttpResponse:
     With htmx the answer is the queue's row in its new state (or with the
     form's errors); without JavaScript a redirect back to the queue with a message.
     """
-    require_office(request)
     event = event_for_queue(user=request.user, pk=pk)
     if event is None:
         raise Http404
     form = EventRuleForm(request.POST)
-    error_messages: list[str] = []
-    ruled = False
-    if form.is_valid():
-        try:
-            event = event_queue_rule(
-                event=event,
-                validity=form.cleaned_data["validity"],
-                ruled_by=request.user,
-                reason=form.cleaned_data["reason"],
-            )
-            ruled = True
-        except ValidationError as error:
-            if hasattr(error, "error_dict"):
-                for name, errors in error.error_dict.items():
-                    for message in errors:
-                        if name in form.fields:
-                            form.add_error(name, message)
-                        else:
-                            error_messages.extend(message.messages)
-            else:
-                error_messages.extend(error.messages)
-    else:
-        error_messages.extend(str(message) for errors in form.errors.values() for message in errors)
+    event, ruled, row_errors = _rule(request, form=form, event=event)
     if request.htmx:
         event = event_for_queue(user=request.user, pk=pk)
         return render(
@@ -237,29 +184,45 @@ def event_rule_view(request: HttpRequest, pk: int) -> HttpResponse:
                 "line": event_lines(events=[event])[0],
                 "form": form,
                 "ruled": ruled,
-                "row_errors": error_messages,
+                "row_errors": row_errors,
                 "back": _back_to_queue(request),
             },
         )
+    _report_ruling(request, event=event, ruled=ruled, problems=row_errors or form.error_messages())
+    return redirect(_back_to_queue(request))
+
+
+def _rule(
+    request: HttpRequest, *, form: EventRuleForm, event: Event
+) -> tuple[Event, bool, list[str]]:
+    """Rule `event` as the form says: the event as it now stands, whether it was ruled,
+    and the errors that belong to no field."""
+    if not form.is_valid():
+        return event, False, form.error_messages()
+    try:
+        event = event_queue_rule(
+            event=event,
+            validity=form.cleaned_data["validity"],
+            ruled_by=request.user,
+            reason=form.cleaned_data["reason"],
+        )
+    except ValidationError as error:
+        return event, False, form.add_service_error(error)
+    return event, True, []
+
+
+def _report_ruling(request: HttpRequest, *, event: Event, ruled: bool, problems: list[str]) -> None:
+    # Without JavaScript the queue reloads; the message says what became of the row.
+    names = {"kind": event.get_kind_display(), "name": event.employee.name}
     if ruled:
         messages.success(
             request,
             _("%(kind)s of %(name)s ruled %(validity)s.")
-            % {
-                "kind": event.get_kind_display(),
-                "name": event.employee.name,
-                "validity": event.get_validity_display(),
-            },
+            % {**names, "validity": event.get_validity_display()},
         )
     else:
         messages.error(
             request,
             _("%(kind)s of %(name)s: not ruled. %(problems)s")
-            % {
-                "kind": event.get_kind_display(),
-                "name": event.employee.name,
-                "problems": " ".join(error_messages)
-                or " ".join(str(m) for errors in form.errors.values() for m in errors),
-            },
+            % {**names, "problems": " ".join(problems)},
         )
-    return redirect(_back_to_queue(request))

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import tempfile
 
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import render, resolve_url
@@ -31,7 +30,6 @@ from appraisal.selectors.quarters import (
     quarter_close_preview,
     quarter_overview_for,
     quarters_list_for,
-    results_show_money,
 )
 from appraisal.services import (
     CloseReport,
@@ -47,10 +45,16 @@ from appraisal.views.workbench import (
     overview_redirect,
     posted,
     quarter_or_404,
-    require_workbench,
     service_outcome,
 )
-from employees.permissions import require_office, require_office_or_hr
+from employees.permissions import (
+    may_manage_quarter,
+    may_mark_paid,
+    may_open_workbench,
+    role_required,
+    sees_every_department,
+    sees_money,
+)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -58,20 +62,18 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # --- The list and the overview -----------------------------------------------------
 
 
-@login_required
+@role_required(may_open_workbench)
 @require_GET
 def quarters(request: HttpRequest) -> HttpResponse:
     """Every quarter with its state, its key dates and what comes next."""
-    require_workbench(request)
     lines = quarters_list_for(user=request.user, today=timezone.localdate())
     return render(request, "appraisal/quarters/list.html", {"lines": lines})
 
 
-@login_required
+@role_required(may_open_workbench)
 @require_GET
 def quarter(request: HttpRequest, code: str) -> HttpResponse:
     """Where the quarter stands, what comes next and the actions the login may take."""
-    require_workbench(request)
     quarter = quarter_or_404(code)
     overview = quarter_overview_for(user=request.user, quarter=quarter, today=timezone.localdate())
     context = {
@@ -81,7 +83,7 @@ def quarter(request: HttpRequest, code: str) -> HttpResponse:
         # A head sees their own department's figures; the office and HR the company's.
         **chart_context(
             quarter=quarter,
-            department=None if results_show_money(user=request.user) else request.user.department,
+            department=None if sees_every_department(request.user) else request.user.department,
             trend=overview.quarters_for_trend or None,
         ),
     }
@@ -99,11 +101,10 @@ def _closed_message(report: CloseReport) -> str:
     ) % {"quarter": report.quarter.code, "count": report.results, "winners": report.winners}
 
 
-@login_required
+@role_required(may_manage_quarter)
 @require_http_methods(["GET", "POST"])
 def quarter_close_view(request: HttpRequest, code: str) -> HttpResponse:
     """GET: what closing will do; POST: close (or recompute) the quarter."""
-    require_office(request)
     quarter = quarter_or_404(code)
     today = timezone.localdate()
     form = QuarterCloseForm(posted(request))
@@ -130,11 +131,10 @@ def quarter_close_view(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
-@login_required
+@role_required(may_manage_quarter)
 @require_http_methods(["GET", "POST"])
 def quarter_reopen_view(request: HttpRequest, code: str) -> HttpResponse:
     """GET: confirm with a reason; POST: reopen a closed, unapproved quarter."""
-    require_office(request)
     quarter = quarter_or_404(code)
     form = QuarterReasonForm(posted(request))
 
@@ -156,11 +156,10 @@ def quarter_reopen_view(request: HttpRequest, code: str) -> HttpResponse:
     return confirm_page(request, quarter=quarter, page="reopen", form=form, refusal=refusal)
 
 
-@login_required
+@role_required(may_manage_quarter)
 @require_http_methods(["GET", "POST"])
 def quarter_finalize_view(request: HttpRequest, code: str) -> HttpResponse:
     """GET: confirm, or why not yet; POST: make the quarter final."""
-    require_office(request)
     quarter = quarter_or_404(code)
     if request.method == "POST":
         return service_outcome(
@@ -183,11 +182,10 @@ def quarter_finalize_view(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
-@login_required
+@role_required(may_mark_paid)
 @require_http_methods(["GET", "POST"])
 def quarter_paid_view(request: HttpRequest, code: str) -> HttpResponse:
     """GET: confirm; POST: HR (or the office) marks a final quarter paid."""
-    require_office_or_hr(request)
     quarter = quarter_or_404(code)
     if request.method == "POST":
         return service_outcome(
@@ -226,22 +224,20 @@ def _workbook_response(
     )
 
 
-@login_required
+@role_required(sees_money)
 @require_GET
 def results_xlsx(request: HttpRequest, code: str) -> HttpResponse:
     """Every appraised employee's result (interfaces.md "Results"), from the close on."""
-    require_office_or_hr(request)
     quarter = quarter_or_404(code)
     return _workbook_response(
         request, quarter=quarter, write=results_workbook_write, suffix="results"
     )
 
 
-@login_required
+@role_required(sees_money)
 @require_GET
 def payout_xlsx(request: HttpRequest, code: str) -> HttpResponse:
     """The signable payout sheet (interfaces.md "Payout"), for a final or paid quarter."""
-    require_office_or_hr(request)
     quarter = quarter_or_404(code)
     return _workbook_response(
         request, quarter=quarter, write=payout_workbook_write, suffix="payout"

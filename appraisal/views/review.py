@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render, resolve_url
 from django.urls import reverse
@@ -27,7 +26,7 @@ from appraisal.forms import (
 )
 from appraisal.lifecycle import Action
 from appraisal.models import Objection, ObjectionStatus, Quarter, ReviewStatus
-from appraisal.selectors.quarters import quarter_actions_for, results_show_money
+from appraisal.selectors.quarters import quarter_actions_for
 from appraisal.selectors.review import (
     approval_list_for,
     department_may_submit,
@@ -43,11 +42,17 @@ from appraisal.views.workbench import (
     overview_redirect,
     posted,
     quarter_or_404,
-    require_workbench,
     service_outcome,
 )
 from employees.models import Department
-from employees.permissions import require_office
+from employees.permissions import (
+    is_department_head,
+    may_manage_quarter,
+    may_open_workbench,
+    may_submit_lists,
+    role_required,
+    sees_money,
+)
 
 # --- A department's list ------------------------------------------------------------
 
@@ -81,18 +86,17 @@ def _results_page(
         "listing": listing,
         "rows": rows,
         "form": form,
-        "show_money": results_show_money(user=user),
+        "show_money": sees_money(user),
         "locked": quarter.is_locked,
         **(chart_context(quarter=quarter, department=department) if listing else {}),
     }
     return render(request, "appraisal/quarters/results.html", context)
 
 
-@login_required
+@role_required(may_open_workbench)
 @require_GET
 def results(request: HttpRequest, code: str) -> HttpResponse:
     """A department's list after the close; a head sees only their own department."""
-    require_workbench(request)
     quarter = quarter_or_404(code)
     departments = results_departments_for(user=request.user, quarter=quarter)
     query = WorkbenchDepartmentForm(
@@ -102,18 +106,16 @@ def results(request: HttpRequest, code: str) -> HttpResponse:
         # Another department than the head's own, or not a department at all.
         raise Http404
     department = query.cleaned_data["department"] or departments.first()
-    if department is None and request.user.is_department_head:
+    if department is None and is_department_head(request.user):
         department = request.user.department
     return _results_page(request, quarter=quarter, department=department, departments=departments)
 
 
-@login_required
+@role_required(may_submit_lists)
 @require_POST
 def results_submit(request: HttpRequest, code: str, department_id: int) -> HttpResponse:
     """The head (or the office) withdraws nominees with reasons and submits the list."""
     user = request.user
-    if not (user.is_office or user.is_department_head):
-        raise PermissionDenied
     quarter = quarter_or_404(code)
     departments = results_departments_for(user=user, quarter=quarter)
     department = get_object_or_404(departments, pk=department_id)
@@ -163,11 +165,10 @@ def _approve_page(
     return render(request, "appraisal/quarters/approve.html", context)
 
 
-@login_required
+@role_required(may_manage_quarter)
 @require_http_methods(["GET", "POST"])
 def quarter_approve_view(request: HttpRequest, code: str) -> HttpResponse:
     """Every department's nominees, approved or revoked one by one, then published."""
-    require_office(request)
     quarter = quarter_or_404(code)
     departments = approval_list_for(quarter=quarter)
     nominees = [result for item in departments for result in item.nominees]
@@ -243,11 +244,10 @@ def _objections_page(
     return render(request, "appraisal/quarters/objections.html", context)
 
 
-@login_required
+@role_required(may_manage_quarter)
 @require_http_methods(["GET", "POST"])
 def objections(request: HttpRequest, code: str) -> HttpResponse:
     """GET: the objections of the quarter; POST: record one against a winner."""
-    require_office(request)
     quarter = quarter_or_404(code)
     if not quarter_actions_for(user=request.user, quarter=quarter)["objections"]:
         raise Http404
@@ -274,11 +274,10 @@ def objections(request: HttpRequest, code: str) -> HttpResponse:
     return _objections_page(request, quarter=quarter, record_form=form)
 
 
-@login_required
+@role_required(may_manage_quarter)
 @require_POST
 def objection_rule_view(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     """Uphold (revoking the award with the ruling as its reason) or dismiss an objection."""
-    require_office(request)
     quarter = quarter_or_404(code)
     objection = get_object_or_404(Objection, pk=pk, quarter=quarter)
     form = ObjectionRuleForm(request.POST, auto_id=f"id_rule{pk}_%s")

@@ -7,7 +7,6 @@ first (PermissionDenied → 403); a quarter code that does not parse is 404.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -17,58 +16,32 @@ from django.views.decorators.http import require_http_methods
 from appraisal.forms import RuleSettingsForm
 from appraisal.models import Quarter
 from appraisal.rules import QuarterId
-from appraisal.selectors.settings import rule_settings_for
+from appraisal.selectors.grid import quarter_for_day
+from appraisal.selectors.settings import rule_settings_for, rule_settings_rows
 from appraisal.services import RULE_SETTINGS_FIELDS, quarter_ensure, rule_settings_update
+from employees.permissions import may_edit_rule_settings, may_read_rule_settings, role_required
 
 
-@login_required
+@role_required(may_read_rule_settings)
 @require_http_methods(["GET", "HEAD", "POST"])
 def rule_settings(request: HttpRequest, code: str) -> HttpResponse:
     """A quarter's rule settings: the office edits them while it is open; others read."""
-    user = request.user
-    if not (user.is_office or user.is_hr or user.is_department_head):
-        raise PermissionDenied
     try:
         qid = QuarterId.parse(code)
     except ValueError as error:
         raise Http404 from error
-    quarter = Quarter.objects.filter(year=qid.year, number=qid.number).first()
-    editable = user.is_office and (quarter is None or not quarter.is_locked)
+    quarter = quarter_for_day(day=qid.first_day)
+    editable = may_edit_rule_settings(request.user) and (quarter is None or not quarter.is_locked)
     settings = rule_settings_for(quarter=quarter)
     form = None
     if request.method == "POST":
         if not editable:
             raise PermissionDenied
         form = RuleSettingsForm(request.POST, instance=rule_settings_for(quarter=quarter))
-        if form.is_valid():
-            values = {name: form.cleaned_data[name] for name in RULE_SETTINGS_FIELDS}
-            try:
-                if quarter is None:
-                    quarter = quarter_ensure(qid=qid)
-                rule_settings_update(quarter=quarter, values=values, updated_by=user)
-            except ValidationError as error:
-                if hasattr(error, "error_dict"):
-                    for name, errors in error.error_dict.items():
-                        form.add_error(name if name in form.fields else None, errors)
-                else:
-                    form.add_error(None, error)
-            else:
-                messages.success(
-                    request,
-                    _("The rule settings of %(quarter)s are saved.") % {"quarter": qid.code},
-                )
-                return redirect("appraisal:rule_settings", code=qid.code)
+        if form.is_valid() and _save(request, form=form, qid=qid, quarter=quarter):
+            return redirect("appraisal:rule_settings", code=qid.code)
     elif editable:
         form = RuleSettingsForm(instance=settings)
-    rows = [
-        {
-            "name": name,
-            "label": settings._meta.get_field(name).verbose_name,
-            "help": settings._meta.get_field(name).help_text,
-            "value": getattr(settings, name),
-        }
-        for name in RULE_SETTINGS_FIELDS
-    ]
     return render(
         request,
         "appraisal/settings/rule_settings.html",
@@ -79,6 +52,24 @@ def rule_settings(request: HttpRequest, code: str) -> HttpResponse:
             "is_default": settings.quarter_id is None,
             "form": form,
             "editable": editable,
-            "rows": rows,
+            "rows": rule_settings_rows(settings=settings),
         },
     )
+
+
+def _save(
+    request: HttpRequest, *, form: RuleSettingsForm, qid: QuarterId, quarter: Quarter | None
+) -> bool:
+    """Write the valid form; False (the errors on the form) when the service refuses."""
+    values = {name: form.cleaned_data[name] for name in RULE_SETTINGS_FIELDS}
+    try:
+        if quarter is None:
+            quarter = quarter_ensure(qid=qid)
+        rule_settings_update(quarter=quarter, values=values, updated_by=request.user)
+    except ValidationError as error:
+        form.add_service_error(error)
+        return False
+    messages.success(
+        request, _("The rule settings of %(quarter)s are saved.") % {"quarter": qid.code}
+    )
+    return True

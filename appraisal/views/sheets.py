@@ -5,8 +5,7 @@ from __future__ import annotations
 import datetime
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,17 +19,11 @@ from appraisal.selectors.grid import (
     grid_departments,
     grid_row_for,
     sheet_history_for,
-    user_may_score,
 )
 from appraisal.selectors.month import month_grid_for
 from appraisal.services import sheet_save, sheets_fill_full_marks
 from employees.models import Employee
-
-
-def _require_scorer(request: HttpRequest) -> None:
-    # HR sees money and staff see themselves; daily sheets are for heads and the office.
-    if not user_may_score(user=request.user):
-        raise PermissionDenied
+from employees.permissions import may_score, may_spot_check, role_required
 
 
 def _grid_url(*, day: datetime.date, department_id: int, spot: bool = False) -> str:
@@ -40,11 +33,10 @@ def _grid_url(*, day: datetime.date, department_id: int, spot: bool = False) -> 
     return f"{reverse('appraisal:grid')}?{urlencode(query)}"
 
 
-@login_required
+@role_required(may_score)
 @require_GET
 def day_grid(request: HttpRequest) -> HttpResponse:
     """The department head's day: employees in rows, the four categories in columns."""
-    _require_scorer(request)
     departments = grid_departments(user=request.user)
     query = GridQueryForm(request.GET, departments=departments)
     if not query.is_valid():
@@ -53,25 +45,24 @@ def day_grid(request: HttpRequest) -> HttpResponse:
     department = query.cleaned_data["department"] or departments.first()
     if department is None:
         raise Http404
-    spot = query.cleaned_data["spot"] and request.user.is_office
+    spot = query.cleaned_data["spot"] and may_spot_check(request.user)
     grid = day_grid_for(
         user=request.user, department=department, day=query.cleaned_data["day"], spot=spot
     )
     return render(
         request,
         "appraisal/day_grid.html",
-        {"grid": grid, "departments": departments, "can_spot_check": request.user.is_office},
+        {"grid": grid, "departments": departments, "can_spot_check": may_spot_check(request.user)},
     )
 
 
-@login_required
+@role_required(may_score)
 @require_POST
 def sheet_row_save(request: HttpRequest, employee_id: int, day: datetime.date) -> HttpResponse:
     """Save one row of the grid (htmx); answers with the row's state and cell errors.
 
     Always 200 so that htmx shows the errors; nothing is written when there is one.
     """
-    _require_scorer(request)
     employee = get_object_or_404(
         Employee.objects.visible_to(request.user).appraised().select_related("department"),
         pk=employee_id,
@@ -81,15 +72,9 @@ def sheet_row_save(request: HttpRequest, employee_id: int, day: datetime.date) -
     saved = False
     if form.is_valid():
         try:
+            values = form.sheet_values()
             sheet_save(
-                employee=employee,
-                day=day,
-                scores=form.scores(),
-                criteria=form.cleaned_data["criteria"],
-                note=form.cleaned_data["note"],
-                is_spot_check=spot,
-                saved_by=request.user,
-                reason=form.cleaned_data["reason"],
+                employee=employee, day=day, is_spot_check=spot, saved_by=request.user, **values
             )
             saved = True
         except ValidationError as error:
@@ -111,11 +96,10 @@ def sheet_row_save(request: HttpRequest, employee_id: int, day: datetime.date) -
     )
 
 
-@login_required
+@role_required(may_score)
 @require_POST
 def sheets_fill(request: HttpRequest) -> HttpResponse:
     """ "Save full marks for the rest of the day" for the department's unsaved rows."""
-    _require_scorer(request)
     form = FillFullMarksForm(request.POST, departments=grid_departments(user=request.user))
     if not form.is_valid():
         raise Http404
@@ -144,11 +128,10 @@ def sheets_fill(request: HttpRequest) -> HttpResponse:
     return redirect(_grid_url(day=day, department_id=department.pk))
 
 
-@login_required
+@role_required(may_score)
 @require_GET
 def sheet_history(request: HttpRequest, employee_id: int, day: datetime.date) -> HttpResponse:
     """The revisions of one employee's sheets of one day (a partial for the details dialog)."""
-    _require_scorer(request)
     employee = get_object_or_404(
         Employee.objects.visible_to(request.user).select_related("department"), pk=employee_id
     )
@@ -160,11 +143,10 @@ def sheet_history(request: HttpRequest, employee_id: int, day: datetime.date) ->
     )
 
 
-@login_required
+@role_required(may_score)
 @require_GET
 def month_view(request: HttpRequest) -> HttpResponse:
     """Employees × days of a month, coloured by score, with each quarter average so far."""
-    _require_scorer(request)
     departments = grid_departments(user=request.user)
     query = MonthQueryForm(request.GET, departments=departments)
     if not query.is_valid():

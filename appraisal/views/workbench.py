@@ -7,20 +7,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from appraisal import charts, lifecycle
 from appraisal.forms import ServiceErrorsMixin
 from appraisal.models import Quarter
-from appraisal.selectors.quarters import workbench_may_open
 from employees.models import Department
-
-
-def require_workbench(request: HttpRequest) -> None:
-    if not workbench_may_open(user=request.user):
-        raise PermissionDenied
 
 
 def quarter_or_404(code: str) -> Quarter:
