@@ -353,6 +353,18 @@
     if (!row || !grid.contains(row)) {
       return;
     }
+    var trigger = event.detail.requestConfig && event.detail.requestConfig.triggeringEvent;
+    if (
+      trigger &&
+      trigger.type === "change" &&
+      row.dataset.state === "saved" &&
+      snapshot(row) === row.dataset.sent
+    ) {
+      // A value typed and sent with Ctrl+Enter fires "change" again when the
+      // cell is left: the sheet already holds it, so do not save it twice.
+      event.preventDefault();
+      return;
+    }
     inflight += 1;
     markSent(row);
     showState(row, "saving", text.saving);
