@@ -34,6 +34,8 @@ def _score_field(category: Category) -> forms.DecimalField:
         min_value=Decimal("0"),
         max_value=CATEGORY_MAX[category],
         decimal_places=1,
+        # Django's own Chinese ends with an English full stop ("确认小数不超过 1 位.").
+        error_messages={"max_decimal_places": _("Use at most one decimal place.")},
     )
 
 

@@ -140,11 +140,16 @@ def _grid_row(
     other: DailySheet | None,
     revision_count: int,
     columns: list[GridColumn],
+    spot: bool = False,
 ) -> GridRow:
-    marks = full_marks()
-    if sheet is None:
-        values = marks
-        criteria_ids: list[int] = []
+    if sheet is None and spot and other is not None:
+        # A spot check starts from what the department wrote that day, not full marks.
+        values = {c: getattr(other, c.value) for c in Category}
+        criteria_ids: list[int] = sorted(criterion.pk for criterion in other.criteria.all())
+        note = ""
+    elif sheet is None:
+        values = full_marks()
+        criteria_ids = []
         note = ""
     else:
         values = {c: getattr(sheet, c.value) for c in Category}
@@ -266,6 +271,7 @@ def day_grid_for(
             revision_count=revision_counts.get((employee.pk, False), 0)
             + revision_counts.get((employee.pk, True), 0),
             columns=columns,
+            spot=spot,
         )
         for employee in employees
     ]
@@ -299,6 +305,7 @@ def grid_row_for(
         other=sheets.get(not spot),
         revision_count=revision_count,
         columns=grid_columns(),
+        spot=spot,
     )
 
 

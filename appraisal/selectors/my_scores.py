@@ -14,10 +14,12 @@ from decimal import Decimal
 
 from appraisal import rules
 from appraisal.models import (
+    LOCKED_STATUSES,
     CategoryChoice,
     Criterion,
     DailySheet,
     Event,
+    Quarter,
     QuarterResult,
     QuarterStatus,
     RuleSettings,
@@ -138,6 +140,38 @@ class ResultLine:
 
 
 @dataclass(frozen=True)
+class QuarterOutcome:
+    """The month's quarter once closed: its result replaces the average so far.
+
+    `result` is None when the employee got no result (not appraised). The award
+    itself shows only once the list is published: until then the department
+    may still withdraw a nominee.
+    """
+
+    quarter: Quarter
+    result: QuarterResult
+    band: str
+
+    @property
+    def published(self) -> bool:
+        return self.quarter.status in RESULT_VISIBLE_STATUSES
+
+
+def quarter_outcome_from(
+    *, results: Iterable[QuarterResult], quarter: QuarterId, settings: RuleSettings
+) -> QuarterOutcome | None:
+    """The result of `quarter` among `results` (of locked quarters), or None (open, or no result)."""
+    for result in results:
+        if result.quarter.qid == quarter:
+            return QuarterOutcome(
+                quarter=result.quarter,
+                result=result,
+                band=score_band(total=result.final, settings=settings),
+            )
+    return None
+
+
+@dataclass(frozen=True)
 class MyScores:
     employee: Employee
     today: date
@@ -156,6 +190,8 @@ class MyScores:
     results: list[ResultLine] = field(default_factory=list)
     work_badges: list[WorkBadge] = field(default_factory=list)
     award_badges: list[AwardBadge] = field(default_factory=list)
+    # Set once the month's quarter is closed: the page shows the result, not the average.
+    outcome: QuarterOutcome | None = None
 
 
 def day_scores_from_sheets(
@@ -250,12 +286,15 @@ def my_scores_for(*, user: User, month: date, today: date, day: date | None = No
         .filter(employee=employee, date__range=(previous_quarter.first_day, quarter.last_day))
         .order_by("-date", "-id")
     )
-    results = (
+    # Closed quarters too: the month's quarter shows its final score once closed
+    # (QuarterOutcome); the list of results waits for publication.
+    locked_results = list(
         QuarterResult.objects.visible_to(user)
-        .filter(employee=employee, quarter__status__in=RESULT_VISIBLE_STATUSES)
+        .filter(employee=employee, quarter__status__in=LOCKED_STATUSES)
         .select_related("quarter")
         .order_by("-quarter__year", "-quarter__number")
     )
+    results = [r for r in locked_results if r.quarter.status in RESULT_VISIBLE_STATUSES]
     next_month = month_shift(month=month, by=1)
     return MyScores(
         employee=employee,
@@ -287,4 +326,5 @@ def my_scores_for(*, user: User, month: date, today: date, day: date | None = No
         ],
         work_badges=list(employee.work_badges.all()),
         award_badges=list(employee.award_badges.select_related("quarter").order_by("-issued_on")),
+        outcome=quarter_outcome_from(results=locked_results, quarter=quarter, settings=settings),
     )

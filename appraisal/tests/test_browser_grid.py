@@ -95,7 +95,7 @@ def test_head_fills_a_day_with_the_keyboard_and_it_survives_a_reload(
     page.wait_for_selector("#day-grid")
 
     assert page.input_value(f"#row-{first.pk} input[name=service]") == "47.5"
-    assert page.input_value(f"#row-{first.pk} input[name=note]") == "未使用文明用语"
+    assert page.input_value(f"#row-{first.pk} [name=note]") == "未使用文明用语"
     assert page.input_value(f"#row-{third.pk} input[name=discipline]") == "19.5"
     assert page.get_attribute(f"#row-{second.pk}", "data-state") == "unsaved"
     saved = {s.employee_id: s for s in DailySheet.objects.filter(day=today)}
@@ -149,7 +149,7 @@ def test_a_closed_quarters_day_is_read_only_with_the_reason(page, live_server, h
     assert notice.is_visible()
     assert notice.get_attribute("data-quarter") == closed.code
     assert closed.code in notice.inner_text()
-    cells = page.locator("input[data-cell]")
+    cells = page.locator("[data-cell]")
     assert cells.count() == 3 * 5
     assert all(cells.nth(i).is_disabled() for i in range(cells.count()))
     assert page.locator("#fill-form").count() == 0
@@ -312,6 +312,8 @@ def test_screenshots_of_the_grid_and_the_month(
     page.mouse.move(0, 0)
     page.screenshot(path=str(screenshot_dir / "grid-1280.png"), full_page=True)
 
+    # The refused row makes the page ask before leaving; leave anyway.
+    page.once("dialog", lambda dialog: dialog.accept())
     page.goto(f"{live_server.url}/appraisal/sheets/month/")
     page.wait_for_selector("#month-grid")
     page.screenshot(path=str(screenshot_dir / "month-1280.png"), full_page=True)
@@ -319,3 +321,218 @@ def test_screenshots_of_the_grid_and_the_month(
     assert (screenshot_dir / "grid-1280.png").stat().st_size > 10_000
     assert (screenshot_dir / "month-1280.png").stat().st_size > 10_000
     assert page.locator("#month-grid td.spot-cell").count() > 0
+
+
+# --- Pages that never mislead (issue 15) ------------------------------------------
+
+
+def counter_text(page):
+    return " ".join(page.locator("#grid-counts").inner_text().split())
+
+
+def test_the_counter_counts_saved_and_refused_rows_and_the_fill_button_what_is_left(
+    page, live_server, head, employees
+):
+    first, second, third = employees
+    browser_login(page, live_server, "head")
+    open_grid(page, live_server)
+    fill = page.locator("#fill-button")
+    assert counter_text(page) == "已保存 0 / 3"
+    assert fill.inner_text().strip() == "为其余 3 名员工保存满分"
+
+    page.keyboard.type("25")  # refused: discipline is out of 20
+    page.keyboard.press("Enter")
+    wait_for_state(page, first, "error")
+    assert counter_text(page) == "已保存 0 / 3，1 行未保存"
+    assert fill.inner_text().strip() == "为其余 2 名员工保存满分"
+
+    page.locator(f"#row-{second.pk} input[name=service]").focus()
+    page.keyboard.press("Control+Enter")
+    wait_for_state(page, second, "saved")
+    assert counter_text(page) == "已保存 1 / 3，1 行未保存"
+    assert fill.inner_text().strip() == "为其余 1 名员工保存满分"
+    assert fill.is_enabled()
+
+    page.locator(f"#row-{third.pk} input[name=service]").focus()
+    page.keyboard.press("Control+Enter")
+    wait_for_state(page, third, "saved")
+    assert counter_text(page) == "已保存 2 / 3，1 行未保存"
+    assert fill.inner_text().strip() == "没有待填满分的员工"
+    assert fill.is_disabled()
+
+    page.locator(f"#row-{first.pk} input[name=discipline]").focus()
+    page.keyboard.type("18")
+    page.keyboard.press("Control+Enter")
+    wait_for_state(page, first, "saved")
+    assert counter_text(page) == "已保存 3 / 3"
+    assert DailySheet.objects.count() == 3
+
+
+def test_leaving_with_typed_or_refused_rows_asks_first(page, live_server, head, employees):
+    first = employees[0]
+    browser_login(page, live_server, "head")
+    open_grid(page, live_server)
+    grid_url = page.url
+    dialogs = []
+
+    def stay(dialog):
+        dialogs.append(dialog.type)
+        dialog.dismiss()
+
+    page.on("dialog", stay)
+    page.keyboard.type("19")  # typed, not yet sent: the cell still has the focus
+    page.click("a[rel=next]")
+    page.wait_for_timeout(300)
+    assert dialogs == ["beforeunload"]
+    assert page.url == grid_url
+    assert page.input_value(f"#row-{first.pk} input[name=discipline]") == "19"
+
+    page.locator(f"#row-{first.pk} input[name=discipline]").focus()
+    page.keyboard.press("Control+Enter")
+    wait_for_state(page, first, "saved")
+    page.keyboard.press("Control+a")
+    page.keyboard.type("25")
+    page.keyboard.press("Enter")  # refused
+    wait_for_state(page, first, "error")
+    page.evaluate("location.reload()")
+    page.wait_for_timeout(300)
+    assert dialogs == ["beforeunload", "beforeunload"]
+    assert page.get_attribute(f"#row-{first.pk}", "data-state") == "error"
+
+    page.remove_listener("dialog", stay)
+    page.once("dialog", lambda dialog: dialog.accept())
+    with page.expect_navigation():
+        page.click("a[rel=next]")
+    assert page.url != grid_url
+    assert DailySheet.objects.get().discipline == D("19")
+
+
+def test_leaving_with_everything_saved_does_not_ask(page, live_server, head, employees):
+    first = employees[0]
+    browser_login(page, live_server, "head")
+    open_grid(page, live_server)
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.type), dialog.dismiss()))
+    page.keyboard.type("19")
+    page.keyboard.press("Control+Enter")
+    wait_for_state(page, first, "saved")
+
+    with page.expect_navigation():
+        page.click("a[rel=next]")
+
+    assert dialogs == []
+
+
+def test_full_width_digits_become_ascii_while_typing_and_the_total_follows(
+    page, live_server, head, employees
+):
+    first = employees[0]
+    browser_login(page, live_server, "head")
+    open_grid(page, live_server)
+    page.locator(f"#row-{first.pk} input[name=service]").focus()
+
+    page.keyboard.type("４７．５")
+
+    assert page.input_value(f"#row-{first.pk} input[name=service]") == "47.5"
+    assert page.locator(f"#row-{first.pk} [data-total]").inner_text() == "97.5"
+    page.keyboard.press("Enter")
+    wait_for_state(page, first, "saved")
+    assert DailySheet.objects.get().service == D("47.5")
+
+
+def test_when_a_reason_is_demanded_the_focus_goes_to_the_reason(page, live_server, head, employees):
+    first = employees[0]
+    day = timezone.localdate() - datetime.timedelta(days=1)
+    sheet = DailySheetFactory(employee=first, day=day)
+    DailySheet.objects.filter(pk=sheet.pk).update(
+        created_at=timezone.now() - datetime.timedelta(days=1)
+    )
+    browser_login(page, live_server, "head")
+    open_grid(page, live_server, f"?day={day.isoformat()}")
+
+    page.locator(f"#row-{first.pk} input[name=morality]").focus()
+    page.keyboard.type("18")
+    page.keyboard.press("Enter")  # on to the note; the save asks for a reason
+    wait_for_state(page, first, "error")
+    page.wait_for_function("document.activeElement && document.activeElement.name === 'reason'")
+
+    assert focused(page) == [str(first.pk), "reason"]
+    page.keyboard.type("复核后补扣")  # straight into the reason
+    page.keyboard.press("Enter")
+    wait_for_state(page, first, "saved")
+    assert SheetRevision.objects.get(sheet=sheet).reason == "复核后补扣"
+
+
+def test_a_long_note_is_shown_whole_and_two_decimals_read_in_chinese(
+    page, live_server, head, employees
+):
+    first = employees[0]
+    note = "客户在提货窗口等候超过二十分钟，理货员未主动说明原因，也未引导客户到休息区等候，" * 3
+    browser_login(page, live_server, "head")
+    open_grid(page, live_server)
+
+    page.locator(f"#row-{first.pk} [name=note]").focus()
+    page.keyboard.type(note)
+    page.keyboard.press("Control+Enter")
+    wait_for_state(page, first, "saved")
+    page.reload()
+    page.wait_for_selector("#day-grid")
+
+    box = page.locator(f"#row-{first.pk} [name=note]")
+    assert box.input_value() == note
+    # Not cut off: the field is as tall as its text, several lines of it.
+    size = box.evaluate("e => [e.scrollHeight, e.clientHeight, e.offsetWidth]")
+    assert size[0] <= size[1] + 1
+    assert size[1] > 60
+
+    page.locator(f"#row-{first.pk} input[name=courtesy]").focus()
+    page.keyboard.type("9.55")
+    page.keyboard.press("Enter")
+    wait_for_state(page, first, "error")
+    assert page.locator(f"#err-{first.pk}-courtesy").inner_text() == "最多保留一位小数。"
+
+
+def test_the_month_views_last_column_fits_at_1280px(page, live_server, head, employees, today):
+    # Every day of a 31-day month, with the widest totals ("97.5"), and a long name.
+    employees[0].name = "欧阳文采斐然"
+    employees[0].save()
+    for employee in employees:
+        for day in range(1, 32):
+            DailySheetFactory(employee=employee, day=datetime.date(2026, 3, day), service=D("47.5"))
+    browser_login(page, live_server, "head")
+    # A month of 31 days: the widest there is.
+    page.goto(f"{live_server.url}/appraisal/sheets/month/?month=2026-03")
+    page.wait_for_selector("#month-grid")
+
+    wrap = page.locator(".month-wrap").evaluate("e => [e.scrollWidth, e.clientWidth]")
+    assert wrap[0] <= wrap[1]
+    last = page.locator("#month-grid thead th").last.bounding_box()
+    assert last["x"] + last["width"] <= 1280
+
+
+def test_month_view_and_my_scores_paint_the_same_band_in_the_same_colour(
+    page, browser, live_server, head, department, today
+):
+    from employees.tests.factories import staff_employee
+
+    me = staff_employee(department=department, name="王晓燕")
+    DailySheetFactory(employee=me, day=today)  # 100: best
+    browser_login(page, live_server, "head")
+    page.goto(f"{live_server.url}/appraisal/sheets/month/")
+    cell = page.locator(f"#month-grid tr[data-employee='{me.pk}'] td[data-day='{today}']")
+    month_class = cell.get_attribute("class")
+    month_colour = cell.evaluate("e => getComputedStyle(e).backgroundColor")
+
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
+    try:
+        mine = context.new_page()
+        browser_login(mine, live_server, me.number)
+        day = mine.locator(f".cal-cell[data-day='{today}']")
+        scores_class = day.get_attribute("class")
+        scores_colour = day.evaluate("e => getComputedStyle(e).backgroundColor")
+    finally:
+        context.close()
+
+    assert "band-best" in month_class.split()
+    assert "band-best" in scores_class.split()
+    assert month_colour == scores_colour == "rgb(209, 231, 221)"

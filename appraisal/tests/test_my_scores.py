@@ -648,3 +648,71 @@ def test_disqualification_reasons_read_as_text_whatever_their_shape():
         EventKind.WECHAT_COMPLAINT.label
     )
     assert disqualification_reason_text(reason=42) == "42"
+
+
+def _closed_quarter_with_a_result(status):
+    me = staff_employee()
+    quarter = QuarterFactory(year=2026, number=3)
+    DailySheetFactory(employee=me, day=datetime.date(2026, 7, 1), service=Decimal("42.5"))
+    # Closed after the sheet was written: PostgreSQL's trigger refuses sheets in a closed quarter.
+    type(quarter).objects.filter(pk=quarter.pk).update(status=status)
+    QuarterResultFactory(
+        quarter=quarter,
+        employee=me,
+        days=1,
+        average=Decimal("92.50"),
+        bonus=Decimal("10"),
+        final=Decimal("102.50"),
+        score_tier=AwardTier.BEST,
+        award_tier=AwardTier.BEST,
+        award_amount=Decimal("500"),
+    )
+    return me
+
+
+def _summary(client, me):
+    client.force_login(me.user)
+    html = client.get(ME, {"month": JULY}).content.decode()
+    return html, next(attrs for tag, attrs in _parse(html) if attrs.get("id") == "summary")
+
+
+def _parse(html):
+    parser = _Elements()
+    parser.feed(html)
+    return parser.elements
+
+
+def test_once_the_quarter_is_closed_my_scores_shows_the_final_score_not_the_average(client):
+    me = _closed_quarter_with_a_result(QuarterStatus.CLOSED)
+
+    html, summary = _summary(client, me)
+
+    assert summary["data-final"] == "102.50"
+    assert summary["data-band"] == "best"
+    assert summary["data-status"] == "closed"
+    assert "data-average" not in summary
+    # The department may still withdraw the award: no tier before the list is published.
+    assert "data-tier" not in summary
+    assert "2026Q3 季度最终得分" in html
+    assert "季度目前均分" not in html
+
+
+def test_once_published_my_scores_shows_the_award_beside_the_final_score(client):
+    me = _closed_quarter_with_a_result(QuarterStatus.PUBLISHED)
+
+    html, summary = _summary(client, me)
+
+    assert summary["data-final"] == "102.50"
+    assert summary["data-tier"] == "best"
+    assert "季度目前均分" not in html
+
+
+def test_an_open_quarter_still_shows_the_average_so_far(client):
+    me = staff_employee()
+    DailySheetFactory(employee=me, day=datetime.date(2026, 7, 1), service=Decimal("42.5"))
+
+    html, summary = _summary(client, me)
+
+    assert summary["data-average"] == "92.50"
+    assert "data-final" not in summary
+    assert "2026Q3 季度目前均分" in html

@@ -466,3 +466,74 @@ def test_a_row_save_over_http_runs_a_handful_of_queries(
         response = head_client.post(row_url(employee, today), {**FULL, "service": "44"})
 
     assert b'data-state="saved"' in response.content
+
+
+def test_two_decimals_are_refused_with_a_chinese_full_stop(head_client, employee, today):
+    response = head_client.post(row_url(employee, today), {**FULL, "service": "47.55"})
+
+    error = re.search(
+        rf'id="err-{employee.pk}-service"[^>]*>([^<]+)</div>', response.content.decode()
+    )
+    assert error.group(1) == "最多保留一位小数。"
+    assert not DailySheet.objects.exists()
+
+
+def test_spot_check_rows_start_from_the_departments_values_of_the_day(client, department, today):
+    checked, unchecked = (EmployeeFactory(department=department, number=f"H000{n}") for n in (1, 2))
+    item = Criterion.objects.get(department_kind="frontline", category="service", number=6)
+    sheet = DailySheetFactory(
+        employee=checked, day=today, service=D("44.5"), courtesy=D("9"), note="部门备注"
+    )
+    sheet.criteria.set([item])
+    client.force_login(office_user())
+
+    page = client.get(grid_url(department=department.pk, spot=1))
+
+    rows = {row.employee: row for row in page.context["grid"].rows}
+    assert rows[checked].sheet is None
+    assert {cell.code: cell.value for cell in rows[checked].cells} == {
+        "discipline": D("20"),
+        "courtesy": D("9"),
+        "service": D("44.5"),
+        "morality": D("20"),
+    }
+    assert rows[checked].total_text == "93.5"
+    assert rows[checked].criteria_ids == [item.pk]
+    assert rows[checked].note == ""  # the office writes its own note
+    assert rows[unchecked].total_text == "100"
+    html = page.content.decode()
+    assert re.search(r'name="service"\s+value="44.5"', html)
+    # Enter at the end of an unchanged row does not save it in spot-check mode: the help says so.
+    assert "行内有改动才会保存" in html
+    assert "在行末时保存该行" not in html
+
+
+def test_the_fill_button_is_disabled_with_a_clear_label_when_no_row_is_left(
+    head_client, employee, today
+):
+    DailySheetFactory(employee=employee, day=today)
+
+    html = head_client.get(grid_url()).content.decode()
+
+    button = re.search(r'<button[^>]*id="fill-button"[^>]*>\s*([^<]+?)\s*</button>', html)
+    assert 'data-left="0"' in button.group(0)
+    assert "disabled" in button.group(0)
+    assert button.group(1) == "没有待填满分的员工"
+
+
+def test_month_view_and_my_scores_paint_a_band_with_the_same_class(head_client, department, today):
+    me = staff_employee(department=department)
+    DailySheetFactory(employee=me, day=today)  # 100: the best band
+    DailySheetFactory(employee=me, day=today - datetime.timedelta(days=1), service=D("35"))
+
+    month = head_client.get(reverse("appraisal:month")).content.decode()
+    mine = Client()
+    mine.force_login(me.user)
+    scores = mine.get(reverse("employees:me")).content.decode()
+
+    def band_of(html, tag_start):
+        match = re.search(tag_start + r'[^>]*data-day="' + today.isoformat() + r'"', html)
+        return re.search(r"band-(\w+)", match.group(0)).group(1)
+
+    assert band_of(month, r'<td class="month-cell ') == "best"
+    assert band_of(scores, r'<a class="cal-cell ') == "best"

@@ -13,6 +13,14 @@
  *   onto the row and its inputs. The inputs themselves are never swapped, so
  *   focus and half-typed values survive.
  * - The details dialog edits the criteria items of a row and shows its history.
+ * - Full-width digits (typed with a Chinese input method) become ASCII as they
+ *   are typed, so that the total follows them.
+ * - The counter counts the rows shown as saved and the rows refused; the "full
+ *   marks for the rest" button counts the rows still without a sheet.
+ * - Leaving the page with typed values not yet sent, or with refused rows, asks
+ *   first (beforeunload covers links, reloads and the address bar alike).
+ * - When the server asks for a reason (a sheet of an earlier day), the focus
+ *   goes to the reason box.
  */
 (function () {
   "use strict";
@@ -29,6 +37,8 @@
     failed: grid.dataset.textFailed || "✗",
   };
   var SCORE = /^(\d+(\.\d)?|\.\d)$/;
+  // Full-width digits and full stops (０-９, ．, 。) as typed with a Chinese input method.
+  var FULL_WIDTH = /[\uFF10-\uFF19\uFF0E\u3002]/g;
   var inflight = 0;
 
   function rowOf(element) {
@@ -37,7 +47,7 @@
 
   function editableCells() {
     return Array.prototype.slice.call(
-      grid.querySelectorAll("input[data-cell]:not([disabled])")
+      grid.querySelectorAll("[data-cell]:not([disabled])")
     );
   }
 
@@ -51,8 +61,27 @@
 
   // --- Totals --------------------------------------------------------------
 
+  function ascii(value) {
+    return value.replace(FULL_WIDTH, function (character) {
+      var code = character.charCodeAt(0);
+      return code >= 0xff10 && code <= 0xff19 ? String.fromCharCode(code - 0xfee0) : ".";
+    });
+  }
+
+  // Every replacement is one character for one, so the caret stays where it was.
+  function normaliseInput(input) {
+    var value = ascii(input.value);
+    if (value === input.value) {
+      return;
+    }
+    var start = input.selectionStart;
+    var end = input.selectionEnd;
+    input.value = value;
+    input.setSelectionRange(start, end);
+  }
+
   function tenths(value) {
-    var trimmed = value.trim();
+    var trimmed = ascii(value).trim();
     if (!SCORE.test(trimmed)) {
       return null;
     }
@@ -108,14 +137,68 @@
     }
   }
 
+  function rowsIn(state) {
+    return grid.querySelectorAll('tbody.grid-row[data-state="' + state + '"]').length;
+  }
+
+  // "Saved" counts what the rows show: a refused change is not saved, even
+  // when an older sheet of the day stays in the database.
   function updateCounts() {
-    var counter = document.querySelector("[data-count-saved]");
-    if (counter) {
-      // Rows whose employee has a sheet of the day (an error leaves the saved one as it was).
-      counter.textContent = grid.querySelectorAll(
-        'tbody.grid-row .row-status[data-has-sheet="1"]'
-      ).length;
+    var saved = document.querySelector("[data-count-saved]");
+    if (saved) {
+      saved.textContent = rowsIn("saved");
     }
+    var refused = rowsIn("error");
+    var refusedText = document.querySelector("[data-count-refused-text]");
+    if (refusedText) {
+      refusedText.querySelector("[data-count-refused]").textContent = refused;
+      refusedText.hidden = refused === 0;
+    }
+    updateFillButton();
+  }
+
+  // Only rows still without a sheet get full marks: refused rows are skipped
+  // and rows being saved are about to have one.
+  function updateFillButton() {
+    var form = document.getElementById("fill-form");
+    var button = document.getElementById("fill-button");
+    if (!form || !button) {
+      return;
+    }
+    var left = rowsIn("unsaved");
+    button.dataset.left = left;
+    button.disabled = left === 0;
+    if (left === 0) {
+      button.textContent = form.dataset.labelNone;
+    } else if (left === 1) {
+      button.textContent = form.dataset.labelOne;
+    } else {
+      button.textContent = form.dataset.labelMany.replace("987", String(left));
+    }
+  }
+
+  // --- Unsent changes ----------------------------------------------------------
+
+  function snapshot(row) {
+    return JSON.stringify(
+      Array.prototype.map.call(
+        row.querySelectorAll("[data-cell], .row-criteria input"),
+        function (input) {
+          return input.name + "=" + input.value;
+        }
+      )
+    );
+  }
+
+  function markSent(row) {
+    row.dataset.sent = snapshot(row);
+  }
+
+  function atRisk() {
+    return Array.prototype.some.call(grid.querySelectorAll("tbody.grid-row"), function (row) {
+      var state = row.dataset.state;
+      return state === "error" || state === "saving" || snapshot(row) !== row.dataset.sent;
+    });
   }
 
   // Mirror the server's answer (status element and error boxes) onto the row.
@@ -126,7 +209,7 @@
     }
     row.querySelectorAll("[data-error-for]").forEach(function (error) {
       var name = error.dataset.errorFor;
-      var input = row.querySelector('input[name="' + name + '"]:not([type="hidden"])');
+      var input = row.querySelector('[name="' + name + '"]:not([type="hidden"])');
       var bad = error.textContent.trim() !== "";
       if (input) {
         input.classList.toggle("is-invalid", bad);
@@ -143,6 +226,13 @@
       row.querySelectorAll('input[name="reason"]').forEach(function (input) {
         input.value = "";
       });
+      markSent(row);
+    }
+    var reasonError = row.querySelector('[data-error-for="reason"]');
+    var reason = row.querySelector('input[name="reason"]');
+    if (reason && reasonError && reasonError.textContent.trim() !== "") {
+      // Enter has already moved on by the time the server asks for a reason: go back to it.
+      reason.focus();
     }
     updateTotal(row);
     updateCounts();
@@ -165,8 +255,8 @@
         return null;
       }
       var target =
-        row.querySelector('input[data-cell][data-col="' + column + '"]:not([disabled])') ||
-        (column === "5" ? row.querySelector('input[data-cell][data-col="4"]:not([disabled])') : null);
+        row.querySelector('[data-cell][data-col="' + column + '"]:not([disabled])') ||
+        (column === "5" ? row.querySelector('[data-cell][data-col="4"]:not([disabled])') : null);
       if (target) {
         return target;
       }
@@ -174,20 +264,46 @@
   }
 
   grid.addEventListener("focusin", function (event) {
-    if (event.target.matches("input[data-cell]")) {
+    if (event.target.matches("[data-cell]")) {
       event.target.select();
     }
   });
 
   grid.addEventListener("input", function (event) {
     if (event.target.matches(".score-input")) {
+      if (!event.isComposing) {
+        normaliseInput(event.target);
+      }
+      updateTotal(rowOf(event.target));
+    }
+  });
+
+  // CSS `field-sizing: content` grows the note with its text; elsewhere, do it here.
+  var sizesItself = window.CSS && window.CSS.supports && window.CSS.supports("field-sizing", "content");
+
+  function fitNote(note) {
+    if (!sizesItself) {
+      note.style.height = "auto";
+      note.style.height = note.scrollHeight + 2 + "px";
+    }
+  }
+
+  grid.addEventListener("input", function (event) {
+    if (event.target.matches(".note-input")) {
+      fitNote(event.target);
+    }
+  });
+
+  grid.addEventListener("compositionend", function (event) {
+    if (event.target.matches(".score-input")) {
+      normaliseInput(event.target);
       updateTotal(rowOf(event.target));
     }
   });
 
   grid.addEventListener("keydown", function (event) {
     var input = event.target;
-    if (!input.matches("input[data-cell]") || event.isComposing || event.keyCode === 229) {
+    if (!input.matches("[data-cell]") || event.isComposing || event.keyCode === 229) {
       return; // an IME is composing Chinese text: Enter belongs to it
     }
     var row = rowOf(input);
@@ -237,8 +353,22 @@
     if (!row || !grid.contains(row)) {
       return;
     }
+    var trigger = event.detail.requestConfig && event.detail.requestConfig.triggeringEvent;
+    if (
+      trigger &&
+      trigger.type === "change" &&
+      row.dataset.state === "saved" &&
+      snapshot(row) === row.dataset.sent
+    ) {
+      // A value typed and sent with Ctrl+Enter fires "change" again when the
+      // cell is left: the sheet already holds it, so do not save it twice.
+      event.preventDefault();
+      return;
+    }
     inflight += 1;
+    markSent(row);
     showState(row, "saving", text.saving);
+    updateCounts();
   });
 
   document.body.addEventListener("htmx:afterRequest", function (event) {
@@ -249,6 +379,7 @@
     inflight = Math.max(0, inflight - 1);
     if (!event.detail.successful) {
       showState(row, "error", text.failed);
+      updateCounts();
       return;
     }
     syncRow(row);
@@ -346,13 +477,30 @@
     });
   }
 
+  // --- Leaving with unsent or refused rows ------------------------------------------
+
+  if (!readOnly) {
+    window.addEventListener("beforeunload", function (event) {
+      if (atRisk()) {
+        // Browsers show their own text; both lines are needed across browsers.
+        event.preventDefault();
+        event.returnValue = "";
+      }
+    });
+  }
+
   // --- Start ----------------------------------------------------------------------
 
-  grid.querySelectorAll("tbody.grid-row").forEach(updateTotal);
+  grid.querySelectorAll(".note-input").forEach(fitNote);
+  grid.querySelectorAll("tbody.grid-row").forEach(function (row) {
+    updateTotal(row);
+    markSent(row);
+  });
+  updateCounts();
   if (!readOnly) {
     var first =
-      grid.querySelector('tbody.grid-row[data-state="unsaved"] input[data-cell]:not([disabled])') ||
-      grid.querySelector("input[data-cell]:not([disabled])");
+      grid.querySelector('tbody.grid-row[data-state="unsaved"] [data-cell]:not([disabled])') ||
+      grid.querySelector("[data-cell]:not([disabled])");
     focusCell(first);
   }
 })();
