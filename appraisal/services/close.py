@@ -357,8 +357,7 @@ def _results_upsert(rows: Iterable[tuple[object, ...]], *, count: int) -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
-                f"CREATE TEMPORARY TABLE close_rows AS "
-                f"SELECT {columns} FROM {table} WITH NO DATA"
+                f"CREATE TEMPORARY TABLE close_rows AS SELECT {columns} FROM {table} WITH NO DATA"
             )
             copy_sql = f"COPY close_rows ({columns}) FROM STDIN"
             with _logged(cursor, copy_sql, count), cursor.cursor.copy(copy_sql) as copy:
