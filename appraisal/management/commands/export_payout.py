@@ -1,6 +1,15 @@
+from typing import Any
+
 from django.utils.translation import gettext as _
 
 from appraisal.management.commandline import ExportCommand
+
+
+def payout_workbook_write(**kwargs: Any) -> Any:
+    """The exports' writer, imported on first use (it brings openpyxl)."""
+    from appraisal.exports import payout_workbook_write as write
+
+    return write(**kwargs)
 
 
 class Command(ExportCommand):
@@ -21,8 +30,6 @@ class Command(ExportCommand):
         ).format(headers=" | ".join(PAYOUT_HEADERS))
 
     def handle(self, *args: object, **options: object) -> None:
-        from appraisal.exports import payout_workbook_write
-
         quarter, path, summary = self.export(
             options, lambda quarter, handle: payout_workbook_write(quarter=quarter, target=handle)
         )

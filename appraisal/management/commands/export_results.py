@@ -1,6 +1,15 @@
+from typing import Any
+
 from django.utils.translation import gettext as _
 
 from appraisal.management.commandline import ExportCommand
+
+
+def results_workbook_write(**kwargs: Any) -> Any:
+    """The exports' writer, imported on first use (it brings openpyxl)."""
+    from appraisal.exports import results_workbook_write as write
+
+    return write(**kwargs)
 
 
 class Command(ExportCommand):
@@ -19,8 +28,6 @@ class Command(ExportCommand):
         ).format(headers=" | ".join(RESULTS_HEADERS))
 
     def handle(self, *args: object, **options: object) -> None:
-        from appraisal.exports import results_workbook_write
-
         quarter, path, rows = self.export(
             options, lambda quarter, handle: results_workbook_write(quarter=quarter, target=handle)
         )
