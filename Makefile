@@ -9,7 +9,7 @@ PORT ?= 8000
 PYTEST_ARGS ?= -n auto
 DEV_ENV := DEBUG=$${DEBUG:-true}
 
-.PHONY: run test install install-dev migrate demo lint format messages check-deploy clean backup restore
+.PHONY: run test install install-dev migrate demo lint format messages check-deploy clean backup restore bench
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -72,6 +72,13 @@ messages: install-dev
 check-deploy: install
 	DEBUG=false SECRET_KEY=$$(head -c 48 /dev/urandom | base64) ALLOWED_HOSTS=smile.example.com \
 		$(PY) manage.py check --deploy --fail-level WARNING
+
+# Every bench/*.py script, one table of figures against their floors (takes a while:
+# the close builds companies of 10,000 and 100,000 employees). PostgreSQL at
+# BENCH_POSTGRES_URL: a database of the bench's own, dropped and created again.
+BENCH_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/smile_bench
+bench: install-dev
+	$(DEV_ENV) BENCH_POSTGRES_URL=$(BENCH_POSTGRES_URL) $(PY) bench/run_all.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -27,14 +27,6 @@ from spreadsheets.reading import (
     read_rows,
     row_error,
 )
-from spreadsheets.writing import (
-    FORMULA_PREFIXES,
-    MONEY_FORMAT,
-    number_cell,
-    set_widths,
-    text_cell,
-    workbook_save_atomic,
-)
 
 __all__ = [
     "FORMULA_PREFIXES",
@@ -60,3 +52,22 @@ __all__ = [
     "text_cell",
     "workbook_save_atomic",
 ]
+
+# The writer needs openpyxl, whose import takes most of a second; the readers
+# and the import commands do not, so its names are imported on first use.
+_WRITING = {
+    "FORMULA_PREFIXES",
+    "MONEY_FORMAT",
+    "number_cell",
+    "set_widths",
+    "text_cell",
+    "workbook_save_atomic",
+}
+
+
+def __getattr__(name: str) -> object:
+    if name in _WRITING:
+        from spreadsheets import writing
+
+        return getattr(writing, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -11,15 +11,17 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from appraisal.exports import export_quarter_get
 from appraisal.models import Quarter
-from spreadsheets import workbook_save_atomic
 
 T = TypeVar("T")
 
 
 def quarter_from_code(code: str) -> Quarter:
     """The stored quarter written `2026Q3`; a CommandError names a bad or unknown code."""
+    # Imported here: the exports bring openpyxl, which every command would
+    # otherwise load at start-up (close_quarter --help included).
+    from appraisal.exports import export_quarter_get
+
     try:
         return export_quarter_get(code=code)
     except ValidationError as error:
@@ -61,6 +63,9 @@ class ExportCommand(BaseCommand):
         self, options: dict[str, object], write: Callable[[Quarter, IO[bytes]], T]
     ) -> tuple[Quarter, Path, T]:
         """Write the file through a temporary one, so a failure never leaves half a file."""
+        from appraisal.exports import export_quarter_get
+        from spreadsheets import workbook_save_atomic
+
         path = Path(str(options["output"]))
         if not path.parent.is_dir():
             raise CommandError(

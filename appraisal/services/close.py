@@ -5,12 +5,16 @@ sheets and events, and its days locked.
 from __future__ import annotations
 
 import datetime
+import json
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Count, Q, Sum
+from django.db import connection, models, transaction
+from django.db.backends.utils import CursorWrapper
+from django.db.models import Count, Field, Q, Sum
 from django.db.models.functions import ExtractMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,7 +23,6 @@ from appraisal.lifecycle import Action, assert_allowed
 from appraisal.models import (
     SHEET_TOTAL,
     Approval,
-    AwardTier,
     DailySheet,
     DepartmentReview,
     Event,
@@ -27,6 +30,7 @@ from appraisal.models import (
     QuarterAction,
     QuarterResult,
     QuarterStatus,
+    ReviewStatus,
     RuleSettings,
 )
 from appraisal.rules import (
@@ -84,22 +88,28 @@ _COMPUTED_FIELDS = [
 
 def _counted_sheet_sums(
     quarter: Quarter, employees: EmployeeQuerySet
-) -> dict[int, tuple[int, Decimal]]:
-    """(days, sum of daily totals) of the counted sheets of each of `employees`.
+) -> list[tuple[int, int, int, Decimal]]:
+    """(employee, department, days, sum of daily totals) of the counted sheets of `employees`.
 
-    One grouped query: memory grows with the number of employees, not sheets.
+    One grouped query, whoever is appraised has a counted sheet, so these are
+    exactly the appraised employees, each with their department at closing
+    time. Memory grows with the number of employees, not sheets; plain tuples
+    keep it small.
     """
     rows = (
         DailySheet.objects.in_quarter(quarter)
         .counted()
         .filter(employee__in=employees)
         .order_by()
-        .values("employee")
+        .values_list("employee", "employee__department")
         .annotate(days=Count("id"), total=Sum(SHEET_TOTAL))
     )
     # SQLite adds decimals as floats; the totals have one decimal place, so
     # rounding the sum to tenths gives the exact sum back.
-    return {row["employee"]: (row["days"], Decimal(row["total"]).quantize(TENTH)) for row in rows}
+    return [
+        (employee, department, days, Decimal(total).quantize(TENTH))
+        for employee, department, days, total in rows
+    ]
 
 
 def _event_tallies(quarter: Quarter) -> dict[int, list[EventTally]]:
@@ -164,19 +174,22 @@ def quarter_close(
     # After a reopen the quarter is open again, but closing it is still a recompute.
     recomputed = QuarterResult.objects.filter(quarter=quarter).exists()
 
+    if connection.vendor == "postgresql":
+        # The planner costs the spot-check filter over a quarter of sheets so high
+        # that it JIT-compiles it, which takes longer than running it.
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL jit = off")
+
     appraised = Employee.objects.appraised_in(
         quarter, on=appraisal_day(quarter.qid, closed_on=today)
     )
     sums = _counted_sheet_sums(quarter, appraised)
-    # Employee -> department at closing time; the same people as `sums`, since
-    # whoever is appraised has a counted sheet.
-    employees = dict(appraised.values_list("pk", "department_id"))
     tallies = _event_tallies(quarter)
-    previous = quarter.qid.previous()
+    # Last quarter's lost award badges are few: no need to narrow them to `appraised`.
     badge_lost_before = set(
         Event.objects.valid()
-        .in_quarter(previous)
-        .filter(kind__in=DISQUALIFIES_NEXT_QUARTER, employee_id__in=list(employees))
+        .in_quarter(quarter.qid.previous())
+        .filter(kind__in=DISQUALIFIES_NEXT_QUARTER)
         .values_list("employee_id", flat=True)
     )
     withdrawn = dict(
@@ -186,55 +199,55 @@ def quarter_close(
     )
 
     now = timezone.now()
-    results = []
-    for employee_id, department_id in employees.items():
-        days, total = sums[employee_id]
-        outcome = quarter_outcome(
-            days=days,
-            total=total,
-            tallies=tallies.get(employee_id, ()),
-            award_badge_lost_before=employee_id in badge_lost_before,
-            rules=rules,
-        )
-        award_tier = Tier.NONE if employee_id in withdrawn else outcome.award_tier
-        result = QuarterResult(
-            quarter=quarter,
-            employee_id=employee_id,
-            department_id=department_id,
-            days=outcome.days,
-            average=outcome.average,
-            bonus=outcome.bonus,
-            final=outcome.final,
-            score_tier=outcome.score_tier.value,
-            award_tier=award_tier.value,
-            award_amount=award_for(award_tier, rules).quantize(HUNDREDTH),
-            rewards=outcome.rewards,
-            fines=outcome.fines,
-            disqualified=outcome.disqualified,
-            disqualification_reasons=[d.as_json() for d in outcome.disqualifications],
-            training=outcome.training,
-            withdrawn=employee_id in withdrawn,
-            withdrawal_reason=withdrawn.get(employee_id, ""),
-            approval=Approval.PENDING,
-            computed_at=now,
-        )
-        result.clean_fields(exclude=["quarter", "employee", "department"])
-        results.append(result)
+    counts = {"disqualified": 0, "winners": 0}
 
-    QuarterResult.objects.filter(quarter=quarter).exclude(employee_id__in=list(employees)).delete()
-    QuarterResult.objects.bulk_create(
-        results,
-        batch_size=1000,
-        update_conflicts=True,
-        unique_fields=["quarter", "employee"],
-        update_fields=_COMPUTED_FIELDS,
-    )
-    departments = set(employees.values())
-    DepartmentReview.objects.filter(quarter=quarter).exclude(department_id__in=departments).delete()
-    DepartmentReview.objects.bulk_create(
-        [DepartmentReview(quarter=quarter, department_id=pk) for pk in sorted(departments)],
-        ignore_conflicts=True,
-    )
+    def rows() -> Iterator[tuple[object, ...]]:
+        # One row at a time into the write: the rows of 100,000 employees never
+        # sit in memory together.
+        for employee_id, department_id, days, total in sums:
+            outcome = quarter_outcome(
+                days=days,
+                total=total,
+                tallies=tallies.get(employee_id, ()),
+                award_badge_lost_before=employee_id in badge_lost_before,
+                rules=rules,
+            )
+            award_tier = Tier.NONE if employee_id in withdrawn else outcome.award_tier
+            counts["disqualified"] += outcome.disqualified
+            counts["winners"] += award_tier != Tier.NONE
+            yield (
+                quarter.pk,
+                employee_id,
+                department_id,
+                outcome.days,
+                outcome.average,
+                outcome.bonus,
+                outcome.final,
+                outcome.score_tier.value,
+                award_tier.value,
+                award_for(award_tier, rules).quantize(HUNDREDTH),
+                outcome.rewards,
+                outcome.fines,
+                outcome.disqualified,
+                [d.as_json() for d in outcome.disqualifications],
+                outcome.training,
+                employee_id in withdrawn,
+                withdrawn.get(employee_id, ""),
+                Approval.PENDING.value,
+                None,
+                None,
+                "",
+                now,
+            )
+
+    stale = QuarterResult.objects.filter(quarter=quarter).exclude(employee__in=appraised)
+    stale.delete()
+    _results_upsert(_checked(rows()), count=len(sums))
+    reviews = DepartmentReview.objects.filter(quarter=quarter)
+    reviews.exclude(
+        department__in=QuarterResult.objects.filter(quarter=quarter).values("department")
+    ).delete()
+    _reviews_open(quarter)
 
     quarter.status = QuarterStatus.CLOSED
     quarter.closed_at = now
@@ -248,8 +261,172 @@ def quarter_close(
     )
     return CloseReport(
         quarter=quarter,
-        results=len(results),
+        results=len(sums),
         recomputed=recomputed,
-        disqualified=sum(1 for r in results if r.disqualified),
-        winners=sum(1 for r in results if r.award_tier != AwardTier.NONE),
+        disqualified=counts["disqualified"],
+        winners=counts["winners"],
     )
+
+
+# The columns the close writes, in the order of its rows. On a recompute the
+# computed ones (`_COMPUTED_FIELDS`) are overwritten; `withdrawn` and its reason
+# are someone's decision and stay.
+_COLUMNS = [
+    "quarter_id",
+    "employee_id",
+    "department_id",
+    "days",
+    "average",
+    "bonus",
+    "final",
+    "score_tier",
+    "award_tier",
+    "award_amount",
+    "rewards",
+    "fines",
+    "disqualified",
+    "disqualification_reasons",
+    "training",
+    "withdrawn",
+    "withdrawal_reason",
+    "approval",
+    "approved_by_id",
+    "approved_at",
+    "revocation_reason",
+    "computed_at",
+]
+
+
+def _result_fields() -> list[Field]:
+    return [QuarterResult._meta.get_field(column.removesuffix("_id")) for column in _COLUMNS]
+
+
+def _checked(rows: Iterable[tuple[object, ...]]) -> Iterator[tuple[object, ...]]:
+    """`rows` as they pass, with what `clean_fields()` checked on every result checked once.
+
+    The rules give every value its places and tiers from a fixed set, so what
+    can still go wrong is a number too large for its column (a bonus of 10,000
+    points, a fine of a billion): the smallest and largest value of each number
+    column are checked when the last row has passed, before the transaction
+    commits. The database's constraints still check every row.
+    """
+    fields = _result_fields()
+    numbers = [
+        i
+        for i, field in enumerate(fields)
+        if isinstance(field, models.DecimalField | models.PositiveSmallIntegerField)
+    ]
+    low: dict[int, object] = {}
+    high: dict[int, object] = {}
+    for row in rows:
+        for i in numbers:
+            value = row[i]
+            if i not in low or value < low[i]:
+                low[i] = value
+            if i not in high or value > high[i]:
+                high[i] = value
+        yield row
+    for i in low:
+        for value in (low[i], high[i]):
+            try:
+                fields[i].clean(value, None)
+            except ValidationError as error:
+                raise ValidationError({fields[i].name: error.messages}) from None
+
+
+def _results_upsert(rows: Iterable[tuple[object, ...]], *, count: int) -> None:
+    """Insert or update a result per row, in one statement whatever their number.
+
+    Plain tuples through `executemany` (SQLite) or COPY and one `INSERT … SELECT`
+    (PostgreSQL): building model objects and SQL per row cost more than the
+    close's arithmetic. Values are adapted as the fields would.
+    """
+    fields = _result_fields()
+    table = connection.ops.quote_name(QuarterResult._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(c) for c in _COLUMNS)
+    conflict = ", ".join(connection.ops.quote_name(c) for c in ("quarter_id", "employee_id"))
+    computed = {QuarterResult._meta.get_field(name).column for name in _COMPUTED_FIELDS}
+    updates = ", ".join(
+        f"{connection.ops.quote_name(c)} = EXCLUDED.{connection.ops.quote_name(c)}"
+        for c in _COLUMNS
+        if c in computed
+    )
+    upsert = f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}"
+    json_at = _COLUMNS.index("disqualification_reasons")
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE close_rows AS SELECT {columns} FROM {table} WITH NO DATA"
+            )
+            copy_sql = f"COPY close_rows ({columns}) FROM STDIN"
+            with _logged(cursor, copy_sql, count), cursor.cursor.copy(copy_sql) as copy:
+                for row in rows:
+                    row = list(row)
+                    row[json_at] = json.dumps(row[json_at])
+                    copy.write_row(row)
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) SELECT {columns} FROM close_rows "
+                f"ORDER BY employee_id {upsert}"
+            )
+            # Dropped at once: a test or a caller may close twice in one transaction.
+            cursor.execute("DROP TABLE close_rows")
+            return
+        adapt = [
+            (i, field)
+            for i, field in enumerate(fields)
+            if isinstance(field, models.DateTimeField | models.JSONField)
+        ]
+        placeholders = ", ".join(["%s"] * len(_COLUMNS))
+
+        def adapted() -> Iterator[list[object]]:
+            for row in rows:
+                row = list(row)
+                for i, field in adapt:
+                    row[i] = field.get_db_prep_save(row[i], connection)
+                yield row
+
+        cursor.executemany(
+            f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) {upsert}",
+            _Sized(adapted(), count),
+        )
+
+
+class _Sized:
+    """An iterable that knows its length without holding its items (Django's query log asks)."""
+
+    def __init__(self, items: Iterable[object], length: int) -> None:
+        self.items, self.length = items, length
+
+    def __iter__(self) -> Iterator[object]:
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return self.length
+
+
+@contextmanager
+def _logged(cursor: CursorWrapper, sql: str, count: int) -> Iterator[None]:
+    """COPY goes past Django's cursor; log it as one query all the same, so counts stay honest."""
+    debug = getattr(cursor, "debug_sql", None)
+    if debug is None:
+        yield
+        return
+    with debug(sql, _Sized((), count), many=True):
+        yield
+
+
+def _reviews_open(quarter: Quarter) -> None:
+    """A review per department with results, in one statement; existing reviews stay as they are."""
+    review = DepartmentReview._meta
+    result = QuarterResult._meta
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(review.db_table)} ({quote('quarter_id')}, {quote('department_id')}, "
+            f"{quote('status')}) "
+            f"SELECT DISTINCT {quote('quarter_id')}, {quote('department_id')}, %s "
+            f"FROM {quote(result.db_table)} WHERE {quote('quarter_id')} = %s "
+            f"ORDER BY {quote('department_id')} "
+            f"ON CONFLICT ({quote('quarter_id')}, {quote('department_id')}) DO NOTHING",
+            [ReviewStatus.REVIEWING.value, quarter.pk],
+        )

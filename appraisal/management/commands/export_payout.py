@@ -1,22 +1,33 @@
+from typing import Any
+
 from django.utils.translation import gettext as _
 
-from appraisal.exports import (
-    PAYOUT_HEADERS,
-    payout_workbook_write,
-)
 from appraisal.management.commandline import ExportCommand
 
 
+def payout_workbook_write(**kwargs: Any) -> Any:
+    """The exports' writer, imported on first use (it brings openpyxl)."""
+    from appraisal.exports import payout_workbook_write as write
+
+    return write(**kwargs)
+
+
 class Command(ExportCommand):
-    help = (
-        "Export the payout sheet of a final (or paid) quarter to an Excel file, ready to "
-        "print and sign. A title block with the quarter and the payout month comes first; "
-        "the table's header row is the first row whose first cell is 序号: {headers}. "
-        "One row per employee whose net amount (award + rewards - fines) is not zero, "
-        "grouped by department with a subtotal row (小计) each, and a last row 合计 with "
-        "the totals; signature lines follow below. The file is written only when the "
-        "export succeeds; on any error nothing is written."
-    ).format(headers=" | ".join(PAYOUT_HEADERS))
+    # A property: the headers live with the exports, and importing those (and
+    # openpyxl with them) only to build a help text would slow every start.
+    @property
+    def help(self) -> str:  # type: ignore[override]
+        from appraisal.exports import PAYOUT_HEADERS
+
+        return (
+            "Export the payout sheet of a final (or paid) quarter to an Excel file, ready to "
+            "print and sign. A title block with the quarter and the payout month comes first; "
+            "the table's header row is the first row whose first cell is 序号: {headers}. "
+            "One row per employee whose net amount (award + rewards - fines) is not zero, "
+            "grouped by department with a subtotal row (小计) each, and a last row 合计 with "
+            "the totals; signature lines follow below. The file is written only when the "
+            "export succeeds; on any error nothing is written."
+        ).format(headers=" | ".join(PAYOUT_HEADERS))
 
     def handle(self, *args: object, **options: object) -> None:
         quarter, path, summary = self.export(

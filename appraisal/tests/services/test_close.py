@@ -18,6 +18,7 @@ from appraisal.models import (
     AwardTier,
     DailySheet,
     DepartmentReview,
+    Event,
     EventKind,
     EventValidity,
     QuarterAction,
@@ -38,6 +39,7 @@ from appraisal.services import (
     sheet_save,
 )
 from appraisal.tests.factories import DailySheetFactory, EventFactory, QuarterFactory
+from employees.models import Employee
 from employees.tests.factories import (
     DepartmentFactory,
     EmployeeFactory,
@@ -758,3 +760,48 @@ def test_closing_after_a_reopen_counts_as_a_recompute(quarter, employee):
     quarter_reopen(quarter=quarter, reopened_by=office_user(), reason="补录抽查")
 
     assert close(quarter).recomputed
+
+
+def _company(department_count: int, per_department: int, day: datetime.date) -> None:
+    """Employees with one sheet on `day`, a third of them with a praise letter."""
+    departments = DepartmentFactory.create_batch(department_count)
+    employees = Employee.objects.bulk_create(
+        Employee(number=f"N{d.pk}-{i}", name="员工", department=d)
+        for d in departments
+        for i in range(per_department)
+    )
+    DailySheet.objects.bulk_create(
+        DailySheet(employee=e, day=day, **scores_for("95")) for e in employees
+    )
+    Event.objects.bulk_create(
+        Event(
+            employee=e,
+            date=day,
+            kind=EventKind.PRAISE_LETTER,
+            validity=EventValidity.VALID,
+            ruled_at=timezone.now(),
+        )
+        for e in employees[::3]
+    )
+
+
+def test_the_number_of_close_queries_does_not_grow_with_employees_or_departments():
+    spring, summer = QuarterFactory(year=2026, number=2), QuarterFactory(year=2026, number=3)
+    _company(1, 2, Q2.first_day)
+    # More departments and employees than SQLite takes parameters in one statement.
+    _company(600, 2, Q3.first_day)
+
+    with CaptureQueriesContext(connection) as few:
+        close(spring)
+    with CaptureQueriesContext(connection) as many:
+        close(summer)
+    with CaptureQueriesContext(connection) as recompute:
+        close(summer)
+
+    assert QuarterResult.objects.filter(quarter=summer).count() == 1200
+    assert DepartmentReview.objects.filter(quarter=summer).count() == 600
+    assert len(many.captured_queries) == len(few.captured_queries)
+    assert len(recompute.captured_queries) == len(few.captured_queries)
+    assert len(few.captured_queries) <= {"sqlite": 23, "postgresql": 27}[connection.vendor]
+    # No statement lists the employees one by one.
+    assert max(len(q["sql"]) for q in many.captured_queries) < 3000
