@@ -13,7 +13,9 @@ thousand rows wants every problem in one go (see `Problems`).
 from __future__ import annotations
 
 import os
+import struct
 import zipfile
+import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import IO, Any, TypeVar
@@ -29,6 +31,8 @@ REQUIRED_PARTS = ("[Content_Types].xml", "xl/workbook.xml")
 # A real workbook has a few dozen parts; thousands are a way to make the
 # central directory itself expensive.
 MAX_PARTS = 10_000
+# Compressed bytes read at a time while an entry's real size is measured.
+_INFLATE_CHUNK = 64 * 1024
 
 Source = str | os.PathLike[str] | IO[bytes]
 
@@ -124,12 +128,100 @@ def _rewind(source: Source) -> None:
         source.seek(0)
 
 
+def _too_big(name: str, unpacked: int) -> ImportRejected:
+    return ImportRejected(
+        [
+            file_error(
+                name,
+                _(
+                    "the workbook would unpack to %(unpacked)s bytes, far more than a "
+                    "spreadsheet of this size holds; it was not opened."
+                )
+                % {"unpacked": unpacked},
+            )
+        ]
+    )
+
+
+def _part_too_big(name: str, entry: zipfile.ZipInfo) -> ImportRejected:
+    return ImportRejected(
+        [
+            file_error(
+                name,
+                _(
+                    "the part %(part)s would unpack to %(unpacked)s bytes; at most %(limit)s "
+                    "bytes are accepted for one part. It was not opened."
+                )
+                % {
+                    "part": entry.filename,
+                    "unpacked": entry.file_size,
+                    "limit": settings.IMPORT_MAX_ENTRY_BYTES,
+                },
+            )
+        ]
+    )
+
+
+def _lying_entry(name: str, part: str) -> ImportRejected:
+    return ImportRejected(
+        [
+            file_error(
+                name,
+                _(
+                    "the part %(part)s unpacks to more than the size it declares; "
+                    "the file is damaged or forged and was not opened."
+                )
+                % {"part": part},
+            )
+        ]
+    )
+
+
+def _inflated_size(handle: IO[bytes], entry: zipfile.ZipInfo, budget: int) -> int:
+    """How many bytes `entry` really unpacks to, counting no further than `budget` + 1.
+
+    zipfile trusts the declared size; this inflates the entry's own compressed
+    bytes with an output cap, so an entry that declares a few bytes and holds a
+    gigabyte costs no more than its declared size to catch.
+    """
+    handle.seek(entry.header_offset)
+    header = handle.read(zipfile.sizeFileHeader)
+    if len(header) != zipfile.sizeFileHeader or header[:4] != zipfile.stringFileHeader:
+        raise zipfile.BadZipFile(entry.filename)
+    fields = struct.unpack(zipfile.structFileHeader, header)
+    handle.seek(
+        fields[zipfile._FH_FILENAME_LENGTH] + fields[zipfile._FH_EXTRA_FIELD_LENGTH], os.SEEK_CUR
+    )
+    if entry.compress_type == zipfile.ZIP_STORED:
+        return entry.compress_size
+    if entry.compress_type != zipfile.ZIP_DEFLATED:
+        # Excel writes only these two; anything else is not a workbook of ours.
+        raise zipfile.BadZipFile(entry.filename)
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    remaining = entry.compress_size
+    size = 0
+    while remaining > 0 and size <= budget:
+        data = handle.read(min(_INFLATE_CHUNK, remaining))
+        if not data:
+            raise zipfile.BadZipFile(entry.filename)
+        remaining -= len(data)
+        while data and size <= budget:
+            size += len(inflater.decompress(data, budget + 1 - size))
+            data = inflater.unconsumed_tail
+    if size <= budget:
+        size += len(inflater.flush())
+    return size
+
+
 def check_container(source: Source, *, name: str) -> None:
     """Refuse, before any XML is parsed, a file that is too big, not an xlsx or a zip bomb.
 
-    Only the zip's central directory is read: the declared uncompressed sizes
-    are what zipfile will ever inflate an entry to (it stops at the declared
-    size), so summing them bounds the work openpyxl can be made to do.
+    Every entry's declared uncompressed size is held against a per-entry cap
+    and all of them against a total cap (and the archive's ratio), from the
+    central directory alone; then every entry is inflated with its declared
+    size as its budget, so one that lies about its size is caught as soon as
+    it passes it. A padded archive (one huge, highly compressed part beside
+    megabytes of stored noise) passes a ratio test but not these.
     """
     try:
         size = _size_of(source)
@@ -148,30 +240,44 @@ def check_container(source: Source, *, name: str) -> None:
         )
     not_xlsx = file_error(name, _("this is not an Excel workbook (.xlsx)."))
     _rewind(source)
+    handle: IO[bytes] = (
+        open(source, "rb")  # noqa: SIM115 - closed below
+        if isinstance(source, str | os.PathLike)
+        else source
+    )
     try:
-        with zipfile.ZipFile(source) as archive:
+        with zipfile.ZipFile(handle) as archive:
             entries = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
+        names = {entry.filename for entry in entries}
+        if not all(part in names for part in REQUIRED_PARTS):
+            raise ImportRejected([not_xlsx])
+        for entry in entries:
+            if entry.file_size > settings.IMPORT_MAX_ENTRY_BYTES:
+                raise _part_too_big(name, entry)
+        unpacked = sum(entry.file_size for entry in entries)
+        if (
+            len(entries) > MAX_PARTS
+            or unpacked > settings.IMPORT_MAX_UNPACKED_BYTES
+            or unpacked > settings.IMPORT_MAX_UNPACKED_RATIO * max(size, 1)
+        ):
+            raise _too_big(name, unpacked)
+        for entry in entries:
+            if _inflated_size(handle, entry, entry.file_size) > entry.file_size:
+                raise _lying_entry(name, entry.filename)
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        zlib.error,
+        struct.error,
+        OSError,
+        ValueError,
+        EOFError,
+    ) as exc:
         raise ImportRejected([not_xlsx]) from exc
     finally:
+        if handle is not source:
+            handle.close()
         _rewind(source)
-    names = {entry.filename for entry in entries}
-    if not all(part in names for part in REQUIRED_PARTS):
-        raise ImportRejected([not_xlsx])
-    unpacked = sum(entry.file_size for entry in entries)
-    if len(entries) > MAX_PARTS or unpacked > settings.IMPORT_MAX_UNPACKED_RATIO * max(size, 1):
-        raise ImportRejected(
-            [
-                file_error(
-                    name,
-                    _(
-                        "the workbook would unpack to %(unpacked)s bytes, far more than a "
-                        "spreadsheet of this size holds; it was not opened."
-                    )
-                    % {"unpacked": unpacked},
-                )
-            ]
-        )
 
 
 def _assert_xml_is_defused() -> None:
