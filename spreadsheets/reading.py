@@ -16,7 +16,7 @@ import os
 import struct
 import zipfile
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import IO, Any, TypeVar
 
@@ -35,6 +35,9 @@ MAX_PARTS = 10_000
 _INFLATE_CHUNK = 64 * 1024
 
 Source = str | os.PathLike[str] | IO[bytes]
+# Told (rows read so far, rows the sheet says it has or 0) every PROGRESS_EVERY rows.
+Progress = Callable[[int, int], None]
+PROGRESS_EVERY = 1000
 
 
 class ImportRejected(Exception):
@@ -321,6 +324,7 @@ def read_rows(
     name: str,
     headers: Sequence[str],
     required: Sequence[str] | None = None,
+    progress: Progress | None = None,
 ) -> list[Row]:
     """The data rows of the first sheet of the workbook `source`, keyed by header.
 
@@ -338,14 +342,21 @@ def read_rows(
         # does not end in .xlsx, and the checked file is then the parsed one.
         try:
             with open(source, "rb") as handle:
-                return _read(handle, name=name, headers=headers, required=required)
+                return _read(
+                    handle, name=name, headers=headers, required=required, progress=progress
+                )
         except OSError as exc:
             raise ImportRejected([file_error(name, _("the file cannot be read."))]) from exc
-    return _read(source, name=name, headers=headers, required=required)
+    return _read(source, name=name, headers=headers, required=required, progress=progress)
 
 
 def _read(
-    source: IO[bytes], *, name: str, headers: Sequence[str], required: Sequence[str]
+    source: IO[bytes],
+    *,
+    name: str,
+    headers: Sequence[str],
+    required: Sequence[str],
+    progress: Progress | None,
 ) -> list[Row]:
     check_container(source, name=name)
     from openpyxl import load_workbook
@@ -357,7 +368,7 @@ def _read(
         # missing part) means the same thing to the user: not a usable workbook.
         raise ImportRejected([_unreadable(name, exc)]) from exc
     try:
-        return _rows_of(workbook, name=name, headers=headers, required=required)
+        return _rows_of(workbook, name=name, headers=headers, required=required, progress=progress)
     except ImportRejected:
         raise
     except Exception as exc:
@@ -368,11 +379,18 @@ def _read(
 
 
 def _rows_of(
-    workbook: Any, *, name: str, headers: Sequence[str], required: Sequence[str]
+    workbook: Any,
+    *,
+    name: str,
+    headers: Sequence[str],
+    required: Sequence[str],
+    progress: Progress | None,
 ) -> list[Row]:
     if not workbook.worksheets:
         raise ImportRejected([file_error(name, _("the workbook has no worksheet."))])
     sheet = workbook.worksheets[0]
+    # Only an estimate for the progress bar: the stored dimension may be wrong.
+    declared_rows = max((sheet.max_row or 1) - 1, 0) if progress else 0
     # The stored dimension can claim a million rows and 16,384 columns, which
     # openpyxl would pad every row to; read what the sheet really contains.
     sheet.reset_dimensions()
@@ -410,6 +428,8 @@ def _rows_of(
     result: list[Row] = []
     errors: list[str] = []
     for number, values in enumerate(rows, start=2):
+        if progress is not None and number % PROGRESS_EVERY == 0:
+            progress(number - 1, declared_rows)
         if not values or all(is_blank(value) for value in values):
             continue
         count = len(values)
