@@ -160,6 +160,7 @@ def test_a_running_job_polls_with_htmx_and_refreshes_without_javascript(client):
     assert "<html" not in part
 
 
+@pytest.mark.django_db(transaction=True)  # the worker closes its connection when done
 def test_the_upload_itself_only_stores_the_file_and_queues_the_check(client, settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     client.force_login(hr_user())
