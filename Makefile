@@ -38,7 +38,10 @@ migrate: install | .env
 demo: migrate
 	$(DEV_ENV) $(PY) manage.py load_demo
 
+# The upload worker runs beside the development server and stops with it.
 run: demo
+	$(DEV_ENV) $(PY) manage.py db_worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(DEV_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install-dev | .env

@@ -61,6 +61,14 @@ def _flush_with_guards_off():
 
 
 @pytest.fixture(autouse=True)
+def _immediate_tasks(settings):
+    # Background tasks run inside enqueue(), so a test sees a job end without a
+    # worker. A test that wants to watch a job run sets the database backend
+    # and runs `db_worker --batch` itself (employees/tests/test_upload_jobs.py).
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # The default PBKDF2 hasher costs about a second for every login a test creates.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "axes",
     "django_htmx",
     "template_partials",
+    "django_tasks",
+    "django_tasks_db",
     "employees",
     "appraisal",
     "feedback",
@@ -165,6 +167,17 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 # Spreadsheet imports are checked before they are parsed (see spreadsheets/reading.py).
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
 IMPORT_MAX_UNPACKED_RATIO = env.int("IMPORT_MAX_UNPACKED_RATIO", default=100)
+# Uploads are checked and written by a background worker (`manage.py db_worker`),
+# not in the web request: a big file takes longer than a web server's timeout.
+TASKS = {
+    "default": {
+        "BACKEND": env("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend"),
+    }
+}
+# Caps on what a workbook may unpack to, per part and in all, whatever its ratio:
+# a 200,000-row sheet is well under 100 MiB of XML.
+IMPORT_MAX_ENTRY_BYTES = env.int("IMPORT_MAX_ENTRY_BYTES", default=256 * 1024 * 1024)
+IMPORT_MAX_UNPACKED_BYTES = env.int("IMPORT_MAX_UNPACKED_BYTES", default=512 * 1024 * 1024)
 
 # The public feedback page: submissions allowed per client address and per
 # employee within the window.

@@ -17,7 +17,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from employees.models import PRIVILEGED_ROLES, Department, Employee, Role, User
+from employees.models import PRIVILEGED_ROLES, Department, Employee, Role, UploadJob, User
 from employees.permissions import groups_not_grantable_by, login_guarded_from
 
 
@@ -290,3 +290,13 @@ def _check_grants(form: ModelForm, *, actor: User, cleaned_data: dict) -> None:
             )
             % {"employee": employee},
         )
+
+
+@admin.register(UploadJob)
+class UploadJobAdmin(ServiceOnlyAdmin):
+    """Uploads, for the office to see what was uploaded and what became of it."""
+
+    list_display = ("name", "kind", "owner", "status", "progress", "created_at")
+    list_filter = ("kind", "status")
+    # The file itself is not shown: it is a staff list, and it is gone once the job ends.
+    exclude = ("content",)

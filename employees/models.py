@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime
+import uuid
 from typing import Protocol
 
 from django.contrib.auth.models import AbstractUser
@@ -277,3 +278,83 @@ class Employee(models.Model):
                 )
         if errors:
             raise ValidationError(errors)
+
+
+# --- Uploads run as background jobs ----------------------------------------------------
+
+
+class UploadKind(models.TextChoices):
+    EMPLOYEES = "employees", _("Employee workbook")
+
+
+class UploadJobStatus(models.TextChoices):
+    QUEUED = "queued", _("Waiting to be checked")
+    CHECKING = "checking", _("Checking")
+    READY = "ready", _("Checked; waiting for confirmation")
+    CONFIRMED = "confirmed", _("Confirmed; waiting to be written")
+    WRITING = "writing", _("Writing")
+    DONE = "done", _("Imported")
+    FAILED = "failed", _("Not imported")
+
+    @classmethod
+    def running(cls) -> tuple[UploadJobStatus, ...]:
+        return (cls.QUEUED, cls.CHECKING, cls.CONFIRMED, cls.WRITING)
+
+
+class UploadJobQuerySet(models.QuerySet):
+    def visible_to(self, user: User) -> UploadJobQuerySet:
+        # An upload holds a whole staff list: its owner and the office see it.
+        if user.is_office:
+            return self
+        return self.filter(owner=user)
+
+
+class UploadJob(models.Model):
+    """An uploaded workbook and what the background worker made of it.
+
+    The file is kept (as bytes: at most IMPORT_MAX_BYTES) from the upload until
+    the job ends, for the check and then for the write; `preview` is what the
+    write would do, `result` what it did, `errors` why the file was refused.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(
+        User, verbose_name=_("uploaded by"), on_delete=models.CASCADE, related_name="uploads"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=UploadKind.choices)
+    name = models.CharField(_("file name"), max_length=255)
+    content = models.BinaryField(_("file"), default=b"")
+    status = models.CharField(
+        _("status"), max_length=20, choices=UploadJobStatus.choices, default=UploadJobStatus.QUEUED
+    )
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    preview = models.JSONField(_("preview"), null=True, blank=True)
+    result = models.JSONField(_("result"), null=True, blank=True)
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = UploadJobQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("upload")
+        verbose_name_plural = _("uploads")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(progress__lte=100), name="upload_job_progress_at_most_100"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=UploadJobStatus.values), name="upload_job_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=UploadKind.values), name="upload_job_kind_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_status_display()})"
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in UploadJobStatus.running()

@@ -21,6 +21,7 @@ from spreadsheets import (
     CellError,
     ImportReport,
     Problems,
+    Progress,
     Row,
     Source,
     chunks,
@@ -81,6 +82,26 @@ _IMPORT_BATCH = 1000
 @dataclass(frozen=True, slots=True)
 class EmployeeImportReport(ImportReport):
     departments_created: int = 0
+    # "工号 姓名" of whom the import created and updated, for the result page.
+    created_names: tuple[str, ...] = ()
+    updated_names: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class EmployeeImportPreview:
+    """What an import would do, read without writing: HR confirms it before the write.
+
+    `creates` holds one dict per new employee (row, number and every field);
+    `updates` one per known employee that would change, with its `changes`
+    (field label, old, new); fields that stay are not listed.
+    """
+
+    name: str
+    rows: int
+    creates: list[dict[str, object]]
+    updates: list[dict[str, object]]
+    unchanged: int
+    departments_created: list[str]
 
 
 @dataclass(slots=True)
@@ -93,6 +114,14 @@ class _EmployeeRow:
     position: str
     employment_form: EmploymentForm | None
     is_supervisor: bool
+
+
+@dataclass(slots=True)
+class _ImportPlan:
+    rows: int
+    parsed: list[_EmployeeRow]
+    departments: dict[str, Department]
+    new_kinds: dict[str, tuple[DepartmentKind, int]]
 
 
 def _required_text(row: Row, header: str, max_length: int, problems: Problems) -> str | None:
@@ -177,21 +206,9 @@ def _employee_row(row: Row, problems: Problems) -> _EmployeeRow | None:
     )
 
 
-@transaction.atomic
-def employees_import(
-    *, source: Source, name: str, imported_by: User | None
-) -> EmployeeImportReport:
-    """Upsert employees by 工号 from HR's workbook, creating missing departments.
-
-    All or nothing: every row is checked first and any error rejects the whole
-    file (ImportRejected, one message per bad row), because a half-applied
-    staff list is worse than none. Employees missing from the file are left
-    alone: HR often sends one department at a time. A blank 用工形式 keeps an
-    existing employee's form (a new one is 正式工); a blank 是否主管 means 否.
-    `imported_by` is None from the command line; the employee table keeps no
-    author, so it is only part of the signature all imports share.
-    """
-    rows = read_rows(source, name=name, headers=EMPLOYEE_HEADERS)
+def _import_plan(*, source: Source, name: str, progress: Progress | None) -> _ImportPlan:
+    """Read and check the whole workbook; ImportRejected lists every bad row."""
+    rows = read_rows(source, name=name, headers=EMPLOYEE_HEADERS, progress=progress)
     problems = Problems(name)
     parsed: list[_EmployeeRow] = []
     first_row: dict[str, int] = {}
@@ -252,6 +269,110 @@ def employees_import(
                 % {"department": item.department, "column": "部门类别"},
             )
     problems.raise_if_any()
+    return _ImportPlan(rows=len(rows), parsed=parsed, departments=departments, new_kinds=new_kinds)
+
+
+def _new_values(
+    item: _EmployeeRow, employee: Employee, department_id: int | None
+) -> dict[str, object]:
+    return {
+        "name": item.name,
+        "department_id": department_id,
+        "position": item.position,
+        "employment_form": item.employment_form or employee.employment_form,
+        "is_supervisor": item.is_supervisor,
+    }
+
+
+def employees_import_preview(
+    *, source: Source, name: str, progress: Progress | None = None
+) -> EmployeeImportPreview:
+    """What `employees_import` would do with this workbook; nothing is written.
+
+    The same checks reject the same rows (ImportRejected).
+    """
+    plan = _import_plan(source=source, name=name, progress=progress)
+    existing_employees = {
+        employee.number: employee
+        for batch in chunks([item.number for item in plan.parsed], 500)
+        for employee in Employee.objects.select_related("department").filter(number__in=batch)
+    }
+    labels = {
+        "name": "姓名",
+        "department_id": "部门",
+        "position": "岗位",
+        "employment_form": "用工形式",
+        "is_supervisor": "是否主管",
+    }
+
+    def shown(field: str, value: object) -> str:
+        if field == "employment_form":
+            return str(EmploymentForm(value).label)
+        if field == "is_supervisor":
+            return "是" if value else "否"
+        return str(value)
+
+    creates: list[dict[str, object]] = []
+    updates: list[dict[str, object]] = []
+    for item in plan.parsed:
+        employee = existing_employees.get(item.number)
+        if employee is None:
+            form = item.employment_form or EmploymentForm.PERMANENT
+            creates.append(
+                {
+                    "row": item.row,
+                    "number": item.number,
+                    "name": item.name,
+                    "department": item.department,
+                    "position": item.position,
+                    "employment_form": str(EmploymentForm(form).label),
+                    "is_supervisor": "是" if item.is_supervisor else "否",
+                }
+            )
+            continue
+        department = plan.departments.get(item.department)
+        new_values = _new_values(item, employee, department.pk if department else None)
+        changes = [
+            {
+                "field": labels[field],
+                "old": employee.department.name
+                if field == "department_id"
+                else shown(field, getattr(employee, field)),
+                "new": item.department if field == "department_id" else shown(field, value),
+            }
+            for field, value in new_values.items()
+            if getattr(employee, field) != value
+        ]
+        if changes:
+            updates.append(
+                {"row": item.row, "number": item.number, "name": employee.name, "changes": changes}
+            )
+    return EmployeeImportPreview(
+        name=name,
+        rows=plan.rows,
+        creates=creates,
+        updates=updates,
+        unchanged=len(plan.parsed) - len(creates) - len(updates),
+        departments_created=sorted(plan.new_kinds),
+    )
+
+
+@transaction.atomic
+def employees_import(
+    *, source: Source, name: str, imported_by: User | None, progress: Progress | None = None
+) -> EmployeeImportReport:
+    """Upsert employees by 工号 from HR's workbook, creating missing departments.
+
+    All or nothing: every row is checked first and any error rejects the whole
+    file (ImportRejected, one message per bad row), because a half-applied
+    staff list is worse than none. Employees missing from the file are left
+    alone: HR often sends one department at a time. A blank 用工形式 keeps an
+    existing employee's form (a new one is 正式工); a blank 是否主管 means 否.
+    `imported_by` is None from the command line; the employee table keeps no
+    author, so it is only part of the signature all imports share.
+    """
+    plan = _import_plan(source=source, name=name, progress=progress)
+    parsed, departments, new_kinds = plan.parsed, plan.departments, plan.new_kinds
 
     if new_kinds:
         Department.objects.bulk_create(
@@ -289,13 +410,7 @@ def employees_import(
                 )
             )
             continue
-        new_values = {
-            "name": item.name,
-            "department_id": department_id,
-            "position": item.position,
-            "employment_form": item.employment_form or employee.employment_form,
-            "is_supervisor": item.is_supervisor,
-        }
+        new_values = _new_values(item, employee, department_id)
         if any(getattr(employee, field) != value for field, value in new_values.items()):
             for field, value in new_values.items():
                 setattr(employee, field, value)
@@ -308,9 +423,11 @@ def employees_import(
     )
     return EmployeeImportReport(
         name=name,
-        rows=len(rows),
+        rows=plan.rows,
         created=len(to_create),
         updated=len(to_update),
         unchanged=len(parsed) - len(to_create) - len(to_update),
         departments_created=len(new_kinds),
+        created_names=tuple(f"{employee.number} {employee.name}" for employee in to_create),
+        updated_names=tuple(f"{employee.number} {employee.name}" for employee in to_update),
     )

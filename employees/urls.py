@@ -8,4 +8,6 @@ urlpatterns = [
     path("", views.employee_list, name="list"),
     path("import/", views.employee_import, name="import"),
     path("import/template.xlsx", views.employee_import_template, name="import_template"),
+    path("import/<uuid:pk>/", views.employee_import_job, name="import_job"),
+    path("import/<uuid:pk>/confirm/", views.employee_import_confirm, name="import_confirm"),
 ]

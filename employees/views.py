@@ -9,15 +9,16 @@ from django.core.files.uploadhandler import (
 )
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from employees.forms import EmployeeImportForm
+from employees.models import UploadJob, UploadKind
 from employees.permissions import may_import_employees, role_required, starts_on_own_page
 from employees.selectors import employee_list_for
-from employees.services import EMPLOYEE_HEADERS, employees_import
-from spreadsheets import ImportRejected
+from employees.services import EMPLOYEE_HEADERS
+from employees.uploads import upload_job_confirm, upload_job_start
 
 
 @login_required
@@ -38,7 +39,9 @@ def employee_list(request: HttpRequest) -> HttpResponse:
 # --- HR's employee upload (interfaces.md: import_employees) ---------------------------
 
 # The example row of the template workbook: a frontline contract worker.
-IMPORT_TEMPLATE_EXAMPLE = ("D1001", "张三", "装卸作业部", "一线", "理货员", "合同工", "否")
+# Its number is one no employee can have by mistake: the example is on the
+# 说明 sheet, never on the sheet that is read, but people copy rows.
+IMPORT_TEMPLATE_EXAMPLE = ("示例0001", "张三", "装卸作业部", "一线", "理货员", "合同工", "否")
 # Room for the multipart framing and the CSRF field around the file itself.
 _UPLOAD_OVERHEAD = 64 * 1024
 
@@ -116,16 +119,44 @@ def _employee_import(request: HttpRequest, limit: _SizeLimitUploadHandler) -> Ht
         return render(request, "employees/import.html", context)
     upload = form.cleaned_data["file"]
     try:
-        report = employees_import(source=upload, name=upload.name, imported_by=request.user)
-    except ImportRejected as exc:
-        context["rejected"] = exc.errors
-        context["rejected_name"] = upload.name
-    else:
-        context["report"] = report
-        context["form"] = EmployeeImportForm()
+        content = upload.read()
     finally:
         upload.close()
-    return render(request, "employees/import.html", context)
+    # The worker checks the file; the page of the job follows it.
+    job = upload_job_start(
+        owner=request.user, kind=UploadKind.EMPLOYEES, name=upload.name, content=content
+    )
+    return redirect("employees:import_job", pk=job.pk)
+
+
+def _visible_job(request: HttpRequest, pk: object) -> UploadJob:
+    return get_object_or_404(
+        UploadJob.objects.visible_to(request.user), pk=pk, kind=UploadKind.EMPLOYEES
+    )
+
+
+@role_required(may_import_employees)
+@require_GET
+def employee_import_job(request: HttpRequest, pk: object) -> HttpResponse:
+    """An upload's progress, then its preview to confirm, then what it did or why not.
+
+    The page can be left and opened again from its address; while the job runs
+    htmx asks for the job's part every second (without JavaScript the page
+    refreshes itself).
+    """
+    job = _visible_job(request, pk)
+    context = {"job": job, "may_confirm": job.owner_id == request.user.pk}
+    if request.htmx:
+        return render(request, "employees/import_job.html#job", context)
+    return render(request, "employees/import_job.html", context)
+
+
+@role_required(may_import_employees)
+@require_POST
+def employee_import_confirm(request: HttpRequest, pk: object) -> HttpResponse:
+    job = _visible_job(request, pk)
+    upload_job_confirm(job=job, by=request.user)
+    return redirect("employees:import_job", pk=job.pk)
 
 
 @role_required(may_import_employees)
@@ -136,18 +167,25 @@ def employee_import_template(request: HttpRequest) -> FileResponse:
     from openpyxl.styles import Font
 
     workbook = Workbook()
+    # Only the header row on the sheet that is read: an example row there would
+    # be imported with the rows HR adds (it once renamed a real employee).
     sheet = workbook.active
     sheet.title = "员工"
     sheet.append(list(EMPLOYEE_HEADERS))
-    sheet.append(list(IMPORT_TEMPLATE_EXAMPLE))
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for column, width in zip("ABCDEFG", (10, 10, 14, 10, 12, 10, 10), strict=True):
         sheet.column_dimensions[column].width = width
     # 工号 stays text, so that leading zeros survive when HR types them.
     sheet.column_dimensions["A"].number_format = "@"
-    sheet["A2"].number_format = "@"
     sheet.freeze_panes = "A2"
+    notes = workbook.create_sheet("说明")
+    notes.append(["只读取第一个工作表（员工）；本页不会导入。每行一名员工，按工号新建或更新。"])
+    notes.append([])
+    notes.append(["示例（请勿复制到员工表）："])
+    notes.append(list(EMPLOYEE_HEADERS))
+    notes.append(list(IMPORT_TEMPLATE_EXAMPLE))
+    notes.column_dimensions["A"].width = 12
     buffer = io.BytesIO()
     workbook.save(buffer)
     buffer.seek(0)

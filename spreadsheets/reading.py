@@ -13,8 +13,10 @@ thousand rows wants every problem in one go (see `Problems`).
 from __future__ import annotations
 
 import os
+import struct
 import zipfile
-from collections.abc import Iterable, Sequence
+import zlib
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import IO, Any, TypeVar
 
@@ -29,8 +31,13 @@ REQUIRED_PARTS = ("[Content_Types].xml", "xl/workbook.xml")
 # A real workbook has a few dozen parts; thousands are a way to make the
 # central directory itself expensive.
 MAX_PARTS = 10_000
+# Compressed bytes read at a time while an entry's real size is measured.
+_INFLATE_CHUNK = 64 * 1024
 
 Source = str | os.PathLike[str] | IO[bytes]
+# Told (rows read so far, rows the sheet says it has or 0) every PROGRESS_EVERY rows.
+Progress = Callable[[int, int], None]
+PROGRESS_EVERY = 1000
 
 
 class ImportRejected(Exception):
@@ -124,12 +131,100 @@ def _rewind(source: Source) -> None:
         source.seek(0)
 
 
+def _too_big(name: str, unpacked: int) -> ImportRejected:
+    return ImportRejected(
+        [
+            file_error(
+                name,
+                _(
+                    "the workbook would unpack to %(unpacked)s bytes, far more than a "
+                    "spreadsheet of this size holds; it was not opened."
+                )
+                % {"unpacked": unpacked},
+            )
+        ]
+    )
+
+
+def _part_too_big(name: str, entry: zipfile.ZipInfo) -> ImportRejected:
+    return ImportRejected(
+        [
+            file_error(
+                name,
+                _(
+                    "the part %(part)s would unpack to %(unpacked)s bytes; at most %(limit)s "
+                    "bytes are accepted for one part. It was not opened."
+                )
+                % {
+                    "part": entry.filename,
+                    "unpacked": entry.file_size,
+                    "limit": settings.IMPORT_MAX_ENTRY_BYTES,
+                },
+            )
+        ]
+    )
+
+
+def _lying_entry(name: str, part: str) -> ImportRejected:
+    return ImportRejected(
+        [
+            file_error(
+                name,
+                _(
+                    "the part %(part)s unpacks to more than the size it declares; "
+                    "the file is damaged or forged and was not opened."
+                )
+                % {"part": part},
+            )
+        ]
+    )
+
+
+def _inflated_size(handle: IO[bytes], entry: zipfile.ZipInfo, budget: int) -> int:
+    """How many bytes `entry` really unpacks to, counting no further than `budget` + 1.
+
+    zipfile trusts the declared size; this inflates the entry's own compressed
+    bytes with an output cap, so an entry that declares a few bytes and holds a
+    gigabyte costs no more than its declared size to catch.
+    """
+    handle.seek(entry.header_offset)
+    header = handle.read(zipfile.sizeFileHeader)
+    if len(header) != zipfile.sizeFileHeader or header[:4] != zipfile.stringFileHeader:
+        raise zipfile.BadZipFile(entry.filename)
+    fields = struct.unpack(zipfile.structFileHeader, header)
+    handle.seek(
+        fields[zipfile._FH_FILENAME_LENGTH] + fields[zipfile._FH_EXTRA_FIELD_LENGTH], os.SEEK_CUR
+    )
+    if entry.compress_type == zipfile.ZIP_STORED:
+        return entry.compress_size
+    if entry.compress_type != zipfile.ZIP_DEFLATED:
+        # Excel writes only these two; anything else is not a workbook of ours.
+        raise zipfile.BadZipFile(entry.filename)
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    remaining = entry.compress_size
+    size = 0
+    while remaining > 0 and size <= budget:
+        data = handle.read(min(_INFLATE_CHUNK, remaining))
+        if not data:
+            raise zipfile.BadZipFile(entry.filename)
+        remaining -= len(data)
+        while data and size <= budget:
+            size += len(inflater.decompress(data, budget + 1 - size))
+            data = inflater.unconsumed_tail
+    if size <= budget:
+        size += len(inflater.flush())
+    return size
+
+
 def check_container(source: Source, *, name: str) -> None:
     """Refuse, before any XML is parsed, a file that is too big, not an xlsx or a zip bomb.
 
-    Only the zip's central directory is read: the declared uncompressed sizes
-    are what zipfile will ever inflate an entry to (it stops at the declared
-    size), so summing them bounds the work openpyxl can be made to do.
+    Every entry's declared uncompressed size is held against a per-entry cap
+    and all of them against a total cap (and the archive's ratio), from the
+    central directory alone; then every entry is inflated with its declared
+    size as its budget, so one that lies about its size is caught as soon as
+    it passes it. A padded archive (one huge, highly compressed part beside
+    megabytes of stored noise) passes a ratio test but not these.
     """
     try:
         size = _size_of(source)
@@ -148,30 +243,44 @@ def check_container(source: Source, *, name: str) -> None:
         )
     not_xlsx = file_error(name, _("this is not an Excel workbook (.xlsx)."))
     _rewind(source)
+    handle: IO[bytes] = (
+        open(source, "rb")  # noqa: SIM115 - closed below
+        if isinstance(source, str | os.PathLike)
+        else source
+    )
     try:
-        with zipfile.ZipFile(source) as archive:
+        with zipfile.ZipFile(handle) as archive:
             entries = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
+        names = {entry.filename for entry in entries}
+        if not all(part in names for part in REQUIRED_PARTS):
+            raise ImportRejected([not_xlsx])
+        for entry in entries:
+            if entry.file_size > settings.IMPORT_MAX_ENTRY_BYTES:
+                raise _part_too_big(name, entry)
+        unpacked = sum(entry.file_size for entry in entries)
+        if (
+            len(entries) > MAX_PARTS
+            or unpacked > settings.IMPORT_MAX_UNPACKED_BYTES
+            or unpacked > settings.IMPORT_MAX_UNPACKED_RATIO * max(size, 1)
+        ):
+            raise _too_big(name, unpacked)
+        for entry in entries:
+            if _inflated_size(handle, entry, entry.file_size) > entry.file_size:
+                raise _lying_entry(name, entry.filename)
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        zlib.error,
+        struct.error,
+        OSError,
+        ValueError,
+        EOFError,
+    ) as exc:
         raise ImportRejected([not_xlsx]) from exc
     finally:
+        if handle is not source:
+            handle.close()
         _rewind(source)
-    names = {entry.filename for entry in entries}
-    if not all(part in names for part in REQUIRED_PARTS):
-        raise ImportRejected([not_xlsx])
-    unpacked = sum(entry.file_size for entry in entries)
-    if len(entries) > MAX_PARTS or unpacked > settings.IMPORT_MAX_UNPACKED_RATIO * max(size, 1):
-        raise ImportRejected(
-            [
-                file_error(
-                    name,
-                    _(
-                        "the workbook would unpack to %(unpacked)s bytes, far more than a "
-                        "spreadsheet of this size holds; it was not opened."
-                    )
-                    % {"unpacked": unpacked},
-                )
-            ]
-        )
 
 
 def _assert_xml_is_defused() -> None:
@@ -215,6 +324,7 @@ def read_rows(
     name: str,
     headers: Sequence[str],
     required: Sequence[str] | None = None,
+    progress: Progress | None = None,
 ) -> list[Row]:
     """The data rows of the first sheet of the workbook `source`, keyed by header.
 
@@ -232,14 +342,21 @@ def read_rows(
         # does not end in .xlsx, and the checked file is then the parsed one.
         try:
             with open(source, "rb") as handle:
-                return _read(handle, name=name, headers=headers, required=required)
+                return _read(
+                    handle, name=name, headers=headers, required=required, progress=progress
+                )
         except OSError as exc:
             raise ImportRejected([file_error(name, _("the file cannot be read."))]) from exc
-    return _read(source, name=name, headers=headers, required=required)
+    return _read(source, name=name, headers=headers, required=required, progress=progress)
 
 
 def _read(
-    source: IO[bytes], *, name: str, headers: Sequence[str], required: Sequence[str]
+    source: IO[bytes],
+    *,
+    name: str,
+    headers: Sequence[str],
+    required: Sequence[str],
+    progress: Progress | None,
 ) -> list[Row]:
     check_container(source, name=name)
     from openpyxl import load_workbook
@@ -251,7 +368,7 @@ def _read(
         # missing part) means the same thing to the user: not a usable workbook.
         raise ImportRejected([_unreadable(name, exc)]) from exc
     try:
-        return _rows_of(workbook, name=name, headers=headers, required=required)
+        return _rows_of(workbook, name=name, headers=headers, required=required, progress=progress)
     except ImportRejected:
         raise
     except Exception as exc:
@@ -262,11 +379,18 @@ def _read(
 
 
 def _rows_of(
-    workbook: Any, *, name: str, headers: Sequence[str], required: Sequence[str]
+    workbook: Any,
+    *,
+    name: str,
+    headers: Sequence[str],
+    required: Sequence[str],
+    progress: Progress | None,
 ) -> list[Row]:
     if not workbook.worksheets:
         raise ImportRejected([file_error(name, _("the workbook has no worksheet."))])
     sheet = workbook.worksheets[0]
+    # Only an estimate for the progress bar: the stored dimension may be wrong.
+    declared_rows = max((sheet.max_row or 1) - 1, 0) if progress else 0
     # The stored dimension can claim a million rows and 16,384 columns, which
     # openpyxl would pad every row to; read what the sheet really contains.
     sheet.reset_dimensions()
@@ -304,6 +428,8 @@ def _rows_of(
     result: list[Row] = []
     errors: list[str] = []
     for number, values in enumerate(rows, start=2):
+        if progress is not None and number % PROGRESS_EVERY == 0:
+            progress(number - 1, declared_rows)
         if not values or all(is_blank(value) for value in values):
             continue
         count = len(values)

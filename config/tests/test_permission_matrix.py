@@ -31,7 +31,7 @@ from appraisal.models import (
 from appraisal.rules import QuarterId
 from appraisal.services import quarter_approve, quarter_close, quarter_ensure
 from appraisal.tests.factories import DailySheetFactory, EventFactory
-from employees.models import Employee
+from employees.models import Employee, UploadJob
 from employees.tests.factories import (
     DepartmentFactory,
     EmployeeFactory,
@@ -178,6 +178,8 @@ def snapshot(world):
         "objections": Objection.objects.count(),
         "settings": list(RuleSettings.objects.order_by("pk").values_list("best_min", "hotline")),
         "employees": Employee.objects.count(),
+        # An upload is stored as a job; the worker writes it once confirmed.
+        "uploads": UploadJob.objects.count(),
     }
 
 

@@ -42,7 +42,7 @@ from appraisal.tests.factories import (
 from appraisal.tests.guards import advance
 from awards.models import AwardBadge, WorkBadge
 from awards.services import work_badge_issue
-from employees.models import Department, Employee, Role, User
+from employees.models import Department, Employee, Role, UploadJob, UploadKind, User
 from employees.services import role_groups_sync
 from employees.tests.factories import (
     DepartmentFactory,
@@ -134,6 +134,9 @@ def one_of_each(office) -> dict[type[models.Model], models.Model]:
             event=feedback_event,
         ),
         WorkBadge: badge,
+        UploadJob: UploadJob.objects.create(
+            owner=office, kind=UploadKind.EMPLOYEES, name="staff.xlsx", content=b"PK"
+        ),
         AwardBadge: AwardBadge.objects.create(
             result=result,
             employee=employee,

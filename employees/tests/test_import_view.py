@@ -7,7 +7,7 @@ import openpyxl
 import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
+from django.test import Client, TestCase
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 
@@ -22,6 +22,7 @@ from employees.tests.factories import (
     office_user,
     staff_employee,
 )
+from employees.views import IMPORT_TEMPLATE_EXAMPLE
 from spreadsheets import row_error
 
 pytestmark = pytest.mark.django_db
@@ -74,6 +75,29 @@ GOOD_ROWS = [
 ]
 
 
+def uploaded(client, content: bytes, name: str = "staff.xlsx"):
+    """Upload `content` and open the job's page once the (immediate) check has run."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post(IMPORT_URL, {"file": upload(content, name)})
+    assert response.status_code == 302, response.content.decode()[:500]
+    return client.get(response.url)
+
+
+def confirmed(client, job_page):
+    """Confirm the preview on `job_page` and open the job's page once written."""
+    url = job_page.request["PATH_INFO"]
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post(f"{url}confirm/")
+    assert response.status_code == 302
+    return client.get(response.url)
+
+
+def imported(client, content: bytes, name: str = "staff.xlsx"):
+    page = uploaded(client, content, name)
+    assert 'data-import="preview"' in page.content.decode()
+    return confirmed(client, page)
+
+
 @pytest.fixture
 def hr_client(client):
     client.force_login(hr_user())
@@ -101,7 +125,7 @@ def test_hr_uploads_the_workbook_and_sees_the_counts(hr_client):
         number="D1002", name="旧名", department=DepartmentFactory(name="财务部", kind="functional")
     )
 
-    response = hr_client.post(IMPORT_URL, {"file": upload(workbook_bytes(GOOD_ROWS))})
+    response = imported(hr_client, workbook_bytes(GOOD_ROWS))
 
     assert response.status_code == 200
     assert 'data-import="done"' in response.content.decode()
@@ -120,7 +144,7 @@ def test_hr_uploads_the_workbook_and_sees_the_counts(hr_client):
 def test_the_office_may_upload_too(client):
     client.force_login(office_user())
 
-    response = client.post(IMPORT_URL, {"file": upload(workbook_bytes(GOOD_ROWS[:1]))})
+    response = imported(client, workbook_bytes(GOOD_ROWS[:1]))
 
     assert response.status_code == 200
     assert count(response.content, "created") == 1
@@ -135,7 +159,7 @@ def test_every_bad_row_is_listed_with_its_row_number_and_nothing_is_written(hr_c
         ("D1004", "赵六", "财务部", "职能", "", "长期工", "也许"),  # row 5: two problems
     ]
 
-    response = hr_client.post(IMPORT_URL, {"file": upload(workbook_bytes(rows))})
+    response = uploaded(hr_client, workbook_bytes(rows))
 
     assert response.status_code == 200
     html = response.content.decode()
@@ -164,7 +188,7 @@ def test_a_file_that_is_not_named_xlsx_is_refused_on_the_field(hr_client):
 
 
 def test_a_file_named_xlsx_that_is_not_a_workbook_is_refused(hr_client):
-    response = hr_client.post(IMPORT_URL, {"file": upload(b"%PDF-1.4 not a workbook")})
+    response = uploaded(hr_client, b"%PDF-1.4 not a workbook")
 
     assert response.status_code == 200
     html = response.content.decode()
@@ -232,13 +256,14 @@ def test_an_upload_with_the_csrf_token_passes_the_check():
     client.get(IMPORT_URL)
     token = client.cookies[settings.CSRF_COOKIE_NAME].value
 
-    response = client.post(
-        IMPORT_URL,
-        {"file": upload(workbook_bytes(GOOD_ROWS)), "csrfmiddlewaretoken": token},
-    )
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post(
+            IMPORT_URL,
+            {"file": upload(workbook_bytes(GOOD_ROWS)), "csrfmiddlewaretoken": token},
+        )
 
-    assert response.status_code == 200
-    assert count(response.content, "created") == 3
+    assert response.status_code == 302
+    assert count(client.get(response.url).content, "creates") == 3
 
 
 def test_a_put_is_not_allowed(hr_client):
@@ -248,26 +273,45 @@ def test_a_put_is_not_allowed(hr_client):
 # --- The template workbook ------------------------------------------------------------------
 
 
-def test_the_template_opens_with_the_exact_headers_and_one_example_row(hr_client):
+def test_the_template_opens_with_the_exact_headers_and_no_data_row(hr_client):
     response = hr_client.get(reverse("employees:import_template"))
 
     assert response.status_code == 200
     assert response["Content-Type"] == XLSX
     assert "attachment" in response["Content-Disposition"]
     content = b"".join(response.streaming_content)
-    sheet = openpyxl.load_workbook(io.BytesIO(content)).worksheets[0]
-    rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0] == EMPLOYEE_HEADERS
-    assert len(rows) == 2
+    workbook = openpyxl.load_workbook(io.BytesIO(content))
+    rows = list(workbook.worksheets[0].iter_rows(values_only=True))
+    assert rows == [EMPLOYEE_HEADERS]
 
 
-def test_the_template_as_downloaded_imports_its_example_row(client):
+def test_the_template_keeps_its_example_on_a_second_sheet_that_is_not_read(hr_client):
+    content = b"".join(hr_client.get(reverse("employees:import_template")).streaming_content)
+    workbook = openpyxl.load_workbook(io.BytesIO(content))
+
+    assert workbook.sheetnames == ["员工", "说明"]
+    notes = list(workbook["说明"].iter_rows(values_only=True))
+    assert EMPLOYEE_HEADERS in notes
+    example = notes[notes.index(EMPLOYEE_HEADERS) + 1]
+    assert example == IMPORT_TEMPLATE_EXAMPLE
+
+
+def test_the_template_with_rows_added_changes_only_those_rows(client):
+    # issue 11.5: the example row D1001 张三 renamed the demo's real D1001.
     client.force_login(office_user())
+    real = EmployeeFactory(number="D1001", name="任长顺")
+    EmployeeFactory(number=IMPORT_TEMPLATE_EXAMPLE[0].upper(), name="无关")  # even a look-alike
     content = b"".join(client.get(reverse("employees:import_template")).streaming_content)
+    workbook = openpyxl.load_workbook(io.BytesIO(content))
+    workbook.worksheets[0].append(["D2001", "新人", real.department.name, "", "", "", ""])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
 
-    report = employees_import(source=io.BytesIO(content), name="template.xlsx", imported_by=None)
+    report = employees_import(source=io.BytesIO(buffer.getvalue()), name="t.xlsx", imported_by=None)
 
-    assert (report.created, report.departments_created) == (1, 1)
+    assert (report.rows, report.created, report.updated) == (1, 1, 0)
+    real.refresh_from_db()
+    assert real.name == "任长顺"
 
 
 # --- Navigation per role ---------------------------------------------------------------------
@@ -382,8 +426,14 @@ def test_hr_fixes_a_rejected_file_and_imports_it_in_the_browser(
     page.screenshot(path=str(screenshot_dir / "import-rejected-1280.png"), full_page=True)
     assert not Employee.objects.exists()
 
+    page.click("#upload-job a[href='/employees/import/']")
+    page.wait_for_selector("#import-form")
     page.set_input_files("#id_file", str(good))
     page.click("#import-form button[type=submit]")
+    page.wait_for_selector("#import-preview")
+    assert page.get_attribute("[data-count=creates]", "data-value") == "3"
+    assert not Employee.objects.exists()
+    page.click("#confirm-form button[type=submit]")
     page.wait_for_selector("#import-report")
     assert page.get_attribute("[data-count=created]", "data-value") == "3"
     page.screenshot(path=str(screenshot_dir / "import-1280.png"), full_page=True)

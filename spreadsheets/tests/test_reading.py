@@ -2,8 +2,11 @@
 
 import datetime
 import io
+import os
+import struct
 import time
 import zipfile
+import zlib
 from decimal import Decimal
 
 import openpyxl
@@ -241,6 +244,191 @@ def test_a_zip_bomb_is_refused_from_its_declared_sizes(tmp_path):
 
     assert time.monotonic() - started < 5
     assert "bomb.xlsx" in str(error)
+
+
+def deflated_zeros(size: int) -> bytes:
+    """A raw deflate stream of `size` zero bytes, made in milliseconds.
+
+    One MiB of zeros is compressed once with a full flush (so the block stands
+    alone) and repeated; a final empty block ends the stream.
+    """
+    mib = 1024 * 1024
+    assert size % mib == 0
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
+    block = compressor.compress(bytes(mib)) + compressor.flush(zlib.Z_FULL_FLUSH)
+    return block * (size // mib) + compressor.flush(zlib.Z_FINISH)
+
+
+def raw_zip(entries) -> bytes:
+    """A zip of (name, method, data as stored, declared size) entries, written by hand.
+
+    zipfile cannot write an entry whose declared size differs from its content,
+    nor take data already compressed; an attacker's tool can.
+    """
+    out = io.BytesIO()
+    central = []
+    for name, method, data, declared in entries:
+        encoded = name.encode()
+        offset = out.tell()
+        header = struct.pack(
+            zipfile.structFileHeader,
+            zipfile.stringFileHeader,
+            20,
+            0,
+            0,
+            method,
+            0,
+            0,
+            zlib.crc32(data) if method == zipfile.ZIP_STORED else 0,
+            len(data),
+            declared,
+            len(encoded),
+            0,
+        )
+        out.write(header + encoded + data)
+        central.append(
+            struct.pack(
+                zipfile.structCentralDir,
+                zipfile.stringCentralDir,
+                20,
+                0,
+                20,
+                0,
+                0,
+                method,
+                0,
+                0,
+                zlib.crc32(data) if method == zipfile.ZIP_STORED else 0,
+                len(data),
+                declared,
+                len(encoded),
+                0,
+                0,
+                0,
+                0,
+                0,
+                offset,
+            )
+            + encoded
+        )
+    start = out.tell()
+    directory = b"".join(central)
+    out.write(directory)
+    out.write(
+        struct.pack(
+            zipfile.structEndArchive,
+            zipfile.stringEndArchive,
+            0,
+            0,
+            len(central),
+            len(central),
+            len(directory),
+            start,
+            0,
+        )
+    )
+    return out.getvalue()
+
+
+def workbook_parts(tmp_path):
+    """The parts of a real one-row workbook, stored as they are."""
+    path = write_workbook(tmp_path / "real.xlsx", [("D1001", "2026-07-01", 20, "否")])
+    with zipfile.ZipFile(path) as archive:
+        return {info.filename: archive.read(info) for info in archive.infolist()}
+
+
+def test_a_huge_part_padded_with_stored_noise_is_refused_in_well_under_a_second(tmp_path):
+    # issue 12.3: 1.1 GB of sheet XML packs to ~1 MB; 12 MiB of stored random
+    # bytes beside it bring the whole archive's ratio under the limit.
+    parts = workbook_parts(tmp_path)
+    huge = 1100 * 1024 * 1024
+    entries = [
+        (name, zipfile.ZIP_STORED, data, len(data))
+        for name, data in parts.items()
+        if name != "xl/worksheets/sheet1.xml"
+    ]
+    entries.append(("xl/worksheets/sheet1.xml", zipfile.ZIP_DEFLATED, deflated_zeros(huge), huge))
+    entries.append(
+        ("xl/media/padding.bin", zipfile.ZIP_STORED, os.urandom(12 * 1024 * 1024), 12 * 1024 * 1024)
+    )
+    content = raw_zip(entries)
+    assert huge < 100 * len(content)  # the ratio alone would let it through
+
+    started = time.monotonic()
+    error = rejected(io.BytesIO(content), name="padded.xlsx")
+
+    assert time.monotonic() - started < 0.5
+    assert len(error.errors) == 1
+    assert "padded.xlsx" in error.errors[0]
+    assert "xl/worksheets/sheet1.xml" in error.errors[0]
+    assert str(huge) in error.errors[0]
+
+
+def test_a_part_over_the_per_part_cap_is_refused_whatever_the_total(tmp_path, settings):
+    parts = workbook_parts(tmp_path)
+    settings.IMPORT_MAX_ENTRY_BYTES = 2 * 1024 * 1024
+    entries = [(name, zipfile.ZIP_STORED, data, len(data)) for name, data in parts.items()]
+    entries.append(
+        ("xl/media/big.bin", zipfile.ZIP_DEFLATED, deflated_zeros(3 * 1024 * 1024), 3 * 1024 * 1024)
+    )
+    entries.append(
+        ("xl/media/padding.bin", zipfile.ZIP_STORED, os.urandom(1024 * 1024), 1024 * 1024)
+    )
+
+    error = rejected(io.BytesIO(raw_zip(entries)), name="part.xlsx")
+
+    assert "xl/media/big.bin" in str(error)
+    assert str(2 * 1024 * 1024) in str(error)
+
+
+def test_parts_together_over_the_total_cap_are_refused(tmp_path, settings):
+    parts = workbook_parts(tmp_path)
+    settings.IMPORT_MAX_UNPACKED_BYTES = 3 * 1024 * 1024
+    entries = [(name, zipfile.ZIP_STORED, data, len(data)) for name, data in parts.items()]
+    for n in range(2):
+        entries.append(
+            (
+                f"xl/media/{n}.bin",
+                zipfile.ZIP_DEFLATED,
+                deflated_zeros(2 * 1024 * 1024),
+                2 * 1024 * 1024,
+            )
+        )
+    entries.append(
+        ("xl/media/padding.bin", zipfile.ZIP_STORED, os.urandom(1024 * 1024), 1024 * 1024)
+    )
+
+    error = rejected(io.BytesIO(raw_zip(entries)), name="total.xlsx")
+
+    assert "total.xlsx" in str(error)
+    assert "bin" not in str(error)  # no single part is to blame
+
+
+def test_a_part_that_unpacks_to_more_than_it_declares_is_caught_while_streaming(tmp_path):
+    # Declares 1 KB, holds 200 MiB: the declared sizes pass every cap, and
+    # inflating stops a byte past the declaration.
+    parts = workbook_parts(tmp_path)
+    entries = [(name, zipfile.ZIP_STORED, data, len(data)) for name, data in parts.items()]
+    entries.append(
+        ("xl/media/liar.bin", zipfile.ZIP_DEFLATED, deflated_zeros(200 * 1024 * 1024), 1024)
+    )
+
+    started = time.monotonic()
+    error = rejected(io.BytesIO(raw_zip(entries)), name="liar.xlsx")
+
+    assert time.monotonic() - started < 0.5
+    assert len(error.errors) == 1
+    assert "liar.xlsx" in error.errors[0]
+    assert "xl/media/liar.bin" in error.errors[0]
+
+
+def test_a_hand_written_zip_of_honest_parts_still_reads(tmp_path):
+    parts = workbook_parts(tmp_path)
+    entries = [(name, zipfile.ZIP_STORED, data, len(data)) for name, data in parts.items()]
+
+    rows = read_rows(io.BytesIO(raw_zip(entries)), name="ok.xlsx", headers=HEADERS)
+
+    assert [row["工号"] for row in rows] == ["D1001"]
 
 
 BILLION_LAUGHS = (
