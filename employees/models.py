@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from employees.permissions import is_department_head, sees_every_department
+from employees.permissions import is_department_head, is_office, sees_every_department
 
 
 class DepartmentKind(models.TextChoices):
@@ -304,7 +304,7 @@ class UploadJobStatus(models.TextChoices):
 class UploadJobQuerySet(models.QuerySet):
     def visible_to(self, user: User) -> UploadJobQuerySet:
         # An upload holds a whole staff list: its owner and the office see it.
-        if user.is_office:
+        if is_office(user):
             return self
         return self.filter(owner=user)
 
