@@ -14,11 +14,17 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from appraisal.forms import RuleSettingsForm
+from appraisal.forms import CompanyStartDateForm, RuleSettingsForm
 from appraisal.models import Quarter
 from appraisal.rules import QuarterId
+from appraisal.selectors.dates import entry_days
 from appraisal.selectors.settings import rule_settings_for
-from appraisal.services import RULE_SETTINGS_FIELDS, quarter_ensure, rule_settings_update
+from appraisal.services import (
+    RULE_SETTINGS_FIELDS,
+    company_start_date_set,
+    quarter_ensure,
+    rule_settings_update,
+)
 
 
 @login_required
@@ -35,6 +41,7 @@ def rule_settings(request: HttpRequest, code: str) -> HttpResponse:
     quarter = Quarter.objects.filter(year=qid.year, number=qid.number).first()
     editable = user.is_office and (quarter is None or not quarter.is_locked)
     settings = rule_settings_for(quarter=quarter)
+    days = entry_days()
     form = None
     if request.method == "POST":
         if not editable:
@@ -80,5 +87,48 @@ def rule_settings(request: HttpRequest, code: str) -> HttpResponse:
             "form": form,
             "editable": editable,
             "rows": rows,
+            "days": days,
+            "start_form": (
+                CompanyStartDateForm(initial={"start_date": days.start}) if user.is_office else None
+            ),
         },
     )
+
+
+@login_required
+@require_http_methods(["POST"])
+def company_start_date(request: HttpRequest) -> HttpResponse:
+    """The office sets the company's start date from the rule settings page."""
+    if not request.user.is_office:
+        raise PermissionDenied
+    try:
+        back = QuarterId.parse(request.POST.get("quarter", ""))
+    except ValueError:
+        back = QuarterId.of(entry_days().today)
+    form = CompanyStartDateForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("appraisal:rule_settings", code=back.code)
+    try:
+        company = company_start_date_set(
+            start_date=form.cleaned_data["start_date"], updated_by=request.user
+        )
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        days = entry_days()
+        messages.success(
+            request,
+            _("Sheets and events are now dated from %(earliest)s to today.")
+            % {"earliest": days.earliest.isoformat()}
+            if company.start_date
+            else _(
+                "The company's start date is cleared: sheets and events are dated from "
+                "%(earliest)s to today."
+            )
+            % {"earliest": days.earliest.isoformat()},
+        )
+    return redirect("appraisal:rule_settings", code=back.code)
