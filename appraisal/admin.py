@@ -17,6 +17,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from appraisal.models import (
+    CompanySettings,
     Criterion,
     DailySheet,
     DepartmentReview,
@@ -365,6 +366,13 @@ class DepartmentReviewAdmin(ServiceOnlyAdmin):
     search_fields = ("department__name",)
     list_select_related = ("quarter", "department", "submitted_by", "approved_by")
     ordering = ("-quarter__year", "-quarter__number", "department__display_order")
+
+
+@admin.register(CompanySettings)
+class CompanySettingsAdmin(ServiceOnlyAdmin):
+    # The office sets the start date on the rule settings page, through the service.
+    list_display = ("start_date", "updated_at", "updated_by")
+    readonly_fields = ("updated_at",)
 
 
 @admin.register(QuarterLog)

@@ -254,7 +254,7 @@ class QuarterApproveForm(ServiceErrorsMixin, forms.Form):
     on = forms.DateField(
         label=_("Publish on"),
         input_formats=["%Y-%m-%d"],
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d"),
     )
 
     def __init__(self, *args: object, nominees: list, **kwargs: object) -> None:
@@ -394,7 +394,7 @@ class EventEntryForm(ServiceErrorsMixin, forms.Form):
     date = forms.DateField(
         label=_("Date"),
         input_formats=["%Y-%m-%d"],
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d"),
     )
     kind = forms.ChoiceField(label=_("Kind"))
     points = forms.DecimalField(
@@ -526,3 +526,18 @@ class RuleSettingsForm(ServiceErrorsMixin, forms.ModelForm):
             if name in cleaned:
                 self.add_error(name, message)
         return cleaned
+
+
+class CompanyStartDateForm(forms.Form):
+    """The company's start date as the office edits it; the service writes."""
+
+    start_date = forms.DateField(
+        label=_("company start date"),
+        required=False,
+        input_formats=["%Y-%m-%d"],
+        widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d"),
+        help_text=_(
+            "Sheets and events are dated from this day to today. Left empty, the earliest "
+            "day accepted is 1 January of the previous year."
+        ),
+    )

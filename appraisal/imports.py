@@ -36,6 +36,7 @@ from appraisal.rules import (
     event_amount,
     score_problem,
 )
+from appraisal.selectors.dates import EntryDays, entry_days
 from appraisal.services import quarter_ensure, quarter_locked_reason
 from appraisal.services.sheets import _score_errors, _sheet_values
 from employees.models import Employee, User
@@ -126,7 +127,7 @@ def _employee_and_day(
     row: Row,
     problems: Problems,
     people: Mapping[str, _Person],
-    today: datetime.date,
+    days: EntryDays,
 ) -> tuple[str | None, _Person | None, datetime.date | None]:
     """The row's 工号, employee and date, each None (with the problem noted) when unusable."""
     person = day = None
@@ -156,11 +157,9 @@ def _employee_and_day(
         day = parse_date(row["日期"])
         if day is None:
             problems.add(row.number, _("%(column)s is empty.") % {"column": "日期"})
-        elif day > today:
-            problems.add(
-                row.number,
-                _("%(day)s is still to come.") % {"day": day.isoformat()},
-            )
+        elif problem := days.problem(day):
+            # A refused day never reaches quarter_ensure: no quarter from a typo.
+            problems.add(row.number, problem)
             day = None
     except CellError as exc:
         problems.add(row.number, _cell_problem("日期", exc))
@@ -204,10 +203,10 @@ class _SheetRow:
 
 
 def _sheet_row(
-    row: Row, problems: Problems, people: Mapping[str, _Person], today: datetime.date
+    row: Row, problems: Problems, people: Mapping[str, _Person], days: EntryDays
 ) -> _SheetRow | None:
     before = problems.count
-    _number, person, day = _employee_and_day(row, problems, people, today)
+    _number, person, day = _employee_and_day(row, problems, people, days)
     scores: dict[Category, Decimal] = {}
     unreadable: set[str] = set()
     for category, header in CATEGORY_HEADERS.items():
@@ -294,20 +293,21 @@ def sheets_import(*, source: Source, name: str, imported_by: User | None) -> Imp
     """Create or overwrite daily sheets by (工号, 日期, 抽查) from a workbook.
 
     Refuses the whole file when any row names an unknown employee or a
-    supervisor, has a missing, future or locked-quarter date, a score out of
-    range or with more than one decimal, or repeats another row's key. A row
+    supervisor, has a missing or locked-quarter date or one outside the
+    company's start date to today, a score out of range or with more than one
+    decimal, or repeats another row's key. A row
     equal to the stored sheet changes nothing; every other written row gets a
     revision, as a change on the grid does (criteria items are kept: the file
     has none). `imported_by` is None from the command line.
     """
     rows = read_rows(source, name=name, headers=SHEET_HEADERS, required=SHEET_REQUIRED)
     problems = Problems(name)
-    today = timezone.localdate()
+    days = entry_days()
     people = _people(_numbers(rows))
     items: list[_SheetRow] = []
     first_row: dict[_SheetKey, int] = {}
     for row in rows:
-        item = _sheet_row(row, problems, people, today)
+        item = _sheet_row(row, problems, people, days)
         if item is None:
             continue
         key = (item.employee_id, item.day, item.is_spot_check)
@@ -508,10 +508,10 @@ def _event_validity(row: Row, problems: Problems) -> EventValidity:
 
 
 def _event_row(
-    row: Row, problems: Problems, people: Mapping[str, _Person], today: datetime.date
+    row: Row, problems: Problems, people: Mapping[str, _Person], days: EntryDays
 ) -> _EventRow | None:
     before = problems.count
-    _number, person, day = _employee_and_day(row, problems, people, today)
+    _number, person, day = _employee_and_day(row, problems, people, days)
     kind: EventKind | None = None
     try:
         kind_text = parse_text(row["类型"])
@@ -553,7 +553,8 @@ def events_import(*, source: Source, name: str, imported_by: User | None) -> Imp
 
     Every row is a new event (an import never edits recorded events: the same
     praise may really come twice). Refuses the whole file on an unknown
-    employee or a supervisor, a missing, future or locked-quarter date, an
+    employee or a supervisor, a missing or locked-quarter date or one outside
+    the company's start date to today, an
     unknown 类型, 分值 missing for 月度扣分 or negative or with more than one
     decimal, 金额 with more than two decimals, or an unreadable 有效. A row
     marked 是 or 否 counts as ruled by the importer now (the office imports
@@ -561,9 +562,9 @@ def events_import(*, source: Source, name: str, imported_by: User | None) -> Imp
     """
     rows = read_rows(source, name=name, headers=EVENT_HEADERS)
     problems = Problems(name)
-    today = timezone.localdate()
+    days = entry_days()
     people = _people(_numbers(rows))
-    items = [item for row in rows if (item := _event_row(row, problems, people, today)) is not None]
+    items = [item for row in rows if (item := _event_row(row, problems, people, days)) is not None]
     quarters = _lock_open_quarters(item.day for item in items)
     items = [item for item in items if _check_quarter(item.row, item.day, quarters, problems)]
     problems.raise_if_any()

@@ -222,6 +222,41 @@ class RuleSettings(models.Model):
         return str(self.quarter) if self.quarter_id else str(_("Company defaults"))
 
 
+class CompanySettings(models.Model):
+    """The settings of the company itself rather than of a quarter: one row at most.
+
+    `start_date` is the first day sheets and events may be dated (rules.md
+    section 4, "dates"); until the office sets it, the earliest day accepted is
+    1 January of the previous calendar year.
+    """
+
+    start_date = models.DateField(
+        _("company start date"),
+        null=True,
+        blank=True,
+        help_text=_("The first day sheets and events may be dated."),
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    updated_by = models.ForeignKey(
+        User,
+        verbose_name=_("updated by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("company settings")
+        verbose_name_plural = _("company settings")
+        constraints = [
+            models.CheckConstraint(condition=Q(id=1), name="company_settings_singleton"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self._meta.verbose_name)
+
+
 class CategoryChoice(models.TextChoices):
     DISCIPLINE = Category.DISCIPLINE.value, _("Discipline")
     COURTESY = Category.COURTESY.value, _("Courtesy")

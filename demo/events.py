@@ -51,6 +51,7 @@ def events_add(
             reported_by=spec.reported_by,
             note=spec.note,
             validity=spec.validity,
+            today=today,
         )
         added += 1
     return added

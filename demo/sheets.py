@@ -4,7 +4,9 @@ An employee's sheets for a quarter come from a random generator seeded with
 the employee number and the quarter, so loading twice (or on another machine)
 gives the same rows. Working days are Monday to Friday; public holidays are
 ignored. Existing sheets (same employee, day and spot check flag) are kept
-as they are.
+as they are. A new sheet is stamped as entered on its own day at 18:00 (local
+time), not when the demo was loaded: changing an earlier day's sheet then asks
+for a reason, as it would in real use.
 """
 
 from __future__ import annotations
@@ -13,6 +15,9 @@ import datetime
 import random
 from dataclasses import dataclass
 from decimal import Decimal
+
+from django.db.models import Case, DateTimeField, Value, When
+from django.utils import timezone
 
 from appraisal.models import Criterion, DailySheet, Quarter
 from appraisal.rules import CATEGORY_MAX, Category
@@ -23,6 +28,8 @@ SHEET_BATCH_SIZE = 500
 # Redraws of a quarter's plan until its average falls in the profile's band;
 # most first draws already do, so the limit is never reached in practice.
 PLAN_ATTEMPTS = 50
+# When a head enters the day's sheets: the end of the working day.
+ENTERED_AT = datetime.time(18, 0)
 
 # The number of criteria items per kind and category (rules.md section 2); an
 # item missing from the Criterion table is simply not linked.
@@ -212,9 +219,39 @@ def sheets_add(
                     office,
                     _sheet_generate(rng=rng, profile=profile, kind=kind),
                 )
+    started = timezone.now()
     DailySheet.objects.bulk_create(sheets, batch_size=SHEET_BATCH_SIZE, ignore_conflicts=True)
+    _sheets_date_as_entered(
+        employee_ids=[employee.pk for employee in employees.values()],
+        days={sheet.day for sheet in sheets},
+        since=started,
+    )
     _sheet_criteria_add(sheet_criteria=sheet_criteria)
     return len(sheets)
+
+
+def entered_at(day: datetime.date) -> datetime.datetime:
+    """When the demo pretends `day`'s sheet was entered: 18:00 local time that day."""
+    return timezone.make_aware(datetime.datetime.combine(day, ENTERED_AT))
+
+
+def _sheets_date_as_entered(
+    *, employee_ids: list[int], days: set[datetime.date], since: datetime.datetime
+) -> None:
+    """Stamp the sheets just added (created from `since` on) with their own day's evening.
+
+    bulk_create stamps auto_now fields with the present moment whatever the
+    object holds, so the stamps are set afterwards, in one UPDATE.
+    """
+    if not days:
+        return
+    stamp = Case(
+        *(When(day=day, then=Value(entered_at(day))) for day in sorted(days)),
+        output_field=DateTimeField(),
+    )
+    DailySheet.objects.filter(
+        employee_id__in=employee_ids, day__in=days, created_at__gte=since
+    ).update(created_at=stamp, updated_at=stamp)
 
 
 def _sheet_criteria_add(

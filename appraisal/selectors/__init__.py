@@ -6,6 +6,12 @@ X` works whatever module X lives in. "My scores" (`appraisal.selectors.my_scores
 imported from its own module: it has its own `ResultLine` and `score_band`.
 """
 
+from appraisal.selectors.dates import (
+    EntryDays,
+    company_start_date,
+    entry_day_problem,
+    entry_days,
+)
 from appraisal.selectors.events import (
     event_for_queue,
     event_ledger,
@@ -81,6 +87,7 @@ __all__ = [
     "CriteriaGroup",
     "DayGrid",
     "DepartmentResults",
+    "EntryDays",
     "GridCell",
     "GridColumn",
     "GridRow",
@@ -94,11 +101,14 @@ __all__ = [
     "RevisionLine",
     "approval_list_for",
     "band_thresholds",
+    "company_start_date",
     "criteria_groups_for",
     "day_grid_for",
     "department_may_submit",
     "department_results_for",
     "disqualification_reason_text",
+    "entry_day_problem",
+    "entry_days",
     "event_for_queue",
     "event_ledger",
     "event_ledger_departments",

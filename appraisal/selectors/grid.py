@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from appraisal.models import CategoryChoice, Criterion, DailySheet, Quarter, SheetRevision
 from appraisal.rules import CATEGORY_MAX, TENTH, Category, QuarterId, full_marks
+from appraisal.selectors.dates import entry_day_problem
 from employees.models import Department, DepartmentQuerySet, Employee, EmployeeQuerySet, User
 from employees.permissions import may_score
 
@@ -45,11 +46,7 @@ def read_only_reason(*, day: datetime.date, quarter: Quarter | None) -> str:
             "Quarter %(quarter)s is %(status)s: its sheets can no longer change. "
             "Only the appraisal office can reopen it."
         ) % {"quarter": quarter.code, "status": quarter.get_status_display()}
-    if day > timezone.localdate():
-        return _("%(day)s is still to come: sheets are entered on the day or later.") % {
-            "day": day.isoformat()
-        }
-    return ""
+    return entry_day_problem(day)
 
 
 # --- The day grid ----------------------------------------------------------------

@@ -31,6 +31,7 @@ from appraisal.services.review import (
 )
 from appraisal.services.settings import (
     RULE_SETTINGS_FIELDS,
+    company_start_date_set,
     rule_settings_errors,
     rule_settings_update,
 )
@@ -41,6 +42,7 @@ __all__ = [
     "RULE_SETTINGS_FIELDS",
     "CloseReport",
     "FinalizeRun",
+    "company_start_date_set",
     "department_submit",
     "event_enter",
     "event_queue_rule",

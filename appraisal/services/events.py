@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from appraisal.models import Event, EventKind, EventSource, EventValidity
 from appraisal.rules import COMPLAINT_KINDS, event_amount
+from appraisal.selectors.dates import entry_day_problem, entry_days
 from appraisal.services.quarters import quarter_assert_open_for
 from employees.models import Employee, User
 from employees.permissions import is_department_head, may_rule_events
@@ -32,12 +33,19 @@ def event_record(
     reported_by: str = "",
     note: str = "",
     validity: EventValidity = EventValidity.PENDING,
+    today: datetime.date | None = None,
 ) -> Event:
     """Record a praise, complaint, deduction or badge event dated in an open quarter.
 
     `recorded_by` is None only for the public feedback page, where a customer
-    with no login writes the event (always pending).
+    with no login writes the event (always pending). Anyone else dates it from
+    the company's start date to `today` (the real today unless the demo loads
+    as if on another day); the page always records today.
     """
+    if recorded_by is not None:
+        problem = entry_days(today=today).problem(date)
+        if problem:
+            raise ValidationError({"date": problem})
     quarter_assert_open_for(day=date, for_update=True)
     event = Event(
         employee=employee,
@@ -141,10 +149,8 @@ def event_enter(
     if points is not None and kind in COMPLAINT_KINDS:
         errors["points"] = _("A complaint carries no points: a valid one disqualifies.")
     quarter = None
-    if date > timezone.localdate():
-        errors["date"] = _("%(day)s is still to come: record an event on its day or later.") % {
-            "day": date.isoformat()
-        }
+    if problem := entry_day_problem(date):
+        errors["date"] = problem
     else:
         try:
             quarter = quarter_assert_open_for(day=date, for_update=True)

@@ -1,16 +1,19 @@
-"""A quarter's rule settings, edited by the office while the quarter is open."""
+"""A quarter's rule settings, edited by the office while the quarter is open, and the
+company's own settings (its start date)."""
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from appraisal.lifecycle import Action, assert_allowed
-from appraisal.models import Quarter, QuarterAction, RuleSettings
+from appraisal.models import CompanySettings, Quarter, QuarterAction, RuleSettings
 from appraisal.services.quarters import (
     _log,
     _quarter_lock,
@@ -142,3 +145,31 @@ def rule_settings_update(
         },
     )
     return settings
+
+
+@transaction.atomic
+def company_start_date_set(
+    *, start_date: datetime.date | None, updated_by: User
+) -> CompanySettings:
+    """The office sets (or with None clears) the company's start date.
+
+    Sheets and events are dated from it to today (rules.md section 4,
+    "dates"); a start date still to come would refuse every day, so it is
+    refused itself.
+    """
+    if updated_by is None or not updated_by.is_office:
+        raise PermissionDenied(_("Only the appraisal office changes the company's start date."))
+    if start_date is not None and start_date > timezone.localdate():
+        raise ValidationError(
+            {"start_date": _("The company's start date cannot be a day still to come.")}
+        )
+    company = CompanySettings.objects.select_for_update().filter(pk=1).first()
+    if company is None:
+        company = CompanySettings(pk=1)
+    elif company.start_date == start_date:
+        return company
+    company.start_date = start_date
+    company.updated_by = updated_by
+    company.full_clean()
+    company.save()
+    return company

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from appraisal.models import CategoryChoice, Criterion, DailySheet, SheetRevision
 from appraisal.rules import CATEGORY_MAX, TENTH, Category, ScoreProblem, full_marks, score_problem
+from appraisal.selectors.dates import entry_day_problem
 from appraisal.services.quarters import quarter_assert_open_for
 from employees.models import Department, Employee, User
 from employees.permissions import may_score, may_score_leavers, may_spot_check
@@ -42,14 +43,11 @@ def sheet_assert_may_write(*, user: User, employee: Employee, is_spot_check: boo
         raise PermissionDenied(_("You may not enter sheets for this employee."))
 
 
-def _assert_not_future(day: datetime.date) -> None:
-    if day > timezone.localdate():
-        raise ValidationError(
-            {
-                "day": _("%(day)s is still to come; a sheet is entered on the day or later.")
-                % {"day": day.isoformat()}
-            }
-        )
+def _assert_entry_day(day: datetime.date) -> None:
+    # Checked before the quarter is looked up: a refused day creates no quarter.
+    problem = entry_day_problem(day)
+    if problem:
+        raise ValidationError({"day": problem})
 
 
 def _score_text(value: Decimal) -> str:
@@ -105,14 +103,15 @@ def sheet_save(
 
     The department's sheet, or with `is_spot_check` the appraisal office's spot
     check, which is a second sheet of the same day. Refuses (ValidationError,
-    keyed by field) a day of a closed quarter, a day still to come, a score out
+    keyed by field) a day of a closed quarter, a day before the company's start date or
+    still to come, a score out
     of range or with more than one decimal, criteria items of the other
     department kind, and a change without a reason to a sheet first saved on an
     earlier day. Saving the values a sheet already has changes nothing and
     writes no revision.
     """
     sheet_assert_may_write(user=saved_by, employee=employee, is_spot_check=is_spot_check)
-    _assert_not_future(day)
+    _assert_entry_day(day)
     quarter_assert_open_for(day=day, for_update=True)
 
     criteria = list(criteria)
@@ -161,8 +160,10 @@ def sheet_save(
     sheet.entered_by = saved_by
     # The field validators check range and decimals; the check constraints say
     # the same again and the one-sheet-per-day constraint is held by the lookup
-    # above under the quarter's row lock, so skip their extra round trips.
-    sheet.full_clean(validate_constraints=False)
+    # above under the quarter's row lock, so skip their extra round trips; the
+    # employee and the user are rows the caller loaded, so their existence is
+    # not checked again either.
+    sheet.full_clean(exclude=["employee", "entered_by"], validate_constraints=False)
     sheet.save()
     sheet.criteria.set(new_values["criteria"])
     SheetRevision.objects.create(
@@ -196,7 +197,7 @@ def sheets_fill_full_marks(
         Department.objects.visible_to(saved_by).filter(pk=department.pk).exists()
     ):
         raise PermissionDenied(_("You may not enter sheets for this department."))
-    _assert_not_future(day)
+    _assert_entry_day(day)
     quarter_assert_open_for(day=day, for_update=True)
 
     employee_ids = list(

@@ -13,12 +13,18 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from appraisal.forms import RuleSettingsForm
+from appraisal.forms import CompanyStartDateForm, RuleSettingsForm
 from appraisal.models import Quarter
 from appraisal.rules import QuarterId
+from appraisal.selectors.dates import entry_days
 from appraisal.selectors.grid import quarter_for_day
 from appraisal.selectors.settings import rule_settings_for, rule_settings_rows
-from appraisal.services import RULE_SETTINGS_FIELDS, quarter_ensure, rule_settings_update
+from appraisal.services import (
+    RULE_SETTINGS_FIELDS,
+    company_start_date_set,
+    quarter_ensure,
+    rule_settings_update,
+)
 from employees.permissions import may_edit_rule_settings, may_read_rule_settings, role_required
 
 
@@ -33,6 +39,7 @@ def rule_settings(request: HttpRequest, code: str) -> HttpResponse:
     quarter = quarter_for_day(day=qid.first_day)
     editable = may_edit_rule_settings(request.user) and (quarter is None or not quarter.is_locked)
     settings = rule_settings_for(quarter=quarter)
+    days = entry_days()
     form = None
     if request.method == "POST":
         if not editable:
@@ -53,6 +60,12 @@ def rule_settings(request: HttpRequest, code: str) -> HttpResponse:
             "form": form,
             "editable": editable,
             "rows": rule_settings_rows(settings=settings),
+            "days": days,
+            "start_form": (
+                CompanyStartDateForm(initial={"start_date": days.start})
+                if may_edit_rule_settings(request.user)
+                else None
+            ),
         },
     )
 
@@ -73,3 +86,39 @@ def _save(
         request, _("The rule settings of %(quarter)s are saved.") % {"quarter": qid.code}
     )
     return True
+
+
+@role_required(may_edit_rule_settings)
+@require_http_methods(["POST"])
+def company_start_date(request: HttpRequest) -> HttpResponse:
+    """The office sets the company's start date from the rule settings page."""
+    try:
+        back = QuarterId.parse(request.POST.get("quarter", ""))
+    except ValueError:
+        back = QuarterId.of(entry_days().today)
+    form = CompanyStartDateForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("appraisal:rule_settings", code=back.code)
+    try:
+        company = company_start_date_set(
+            start_date=form.cleaned_data["start_date"], updated_by=request.user
+        )
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _start_date_message(cleared=company.start_date is None))
+    return redirect("appraisal:rule_settings", code=back.code)
+
+
+def _start_date_message(*, cleared: bool) -> str:
+    earliest = entry_days().earliest.isoformat()
+    if cleared:
+        return _(
+            "The company's start date is cleared: sheets and events are dated from "
+            "%(earliest)s to today."
+        ) % {"earliest": earliest}
+    return _("Sheets and events are now dated from %(earliest)s to today.") % {"earliest": earliest}

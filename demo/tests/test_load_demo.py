@@ -5,11 +5,14 @@ from decimal import Decimal
 import pytest
 from django.apps import apps
 from django.contrib.auth.hashers import check_password
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import transaction
 from django.db.models import Count, F, Sum
 from django.test import override_settings
+from django.urls import reverse
+from django.utils import timezone
 
 from appraisal.models import (
     AwardTier,
@@ -21,10 +24,11 @@ from appraisal.models import (
     QuarterResult,
     QuarterStatus,
 )
-from appraisal.rules import QuarterId
+from appraisal.rules import Category, QuarterId
+from appraisal.services import sheet_save
 from appraisal.tests.guards import guards_off
 from awards.models import WorkBadge
-from demo.roster import DEMO_PASSWORD, demo_roster
+from demo.roster import DEMO_PASSWORD, company, demo_roster
 from employees.models import Department, DepartmentKind, Employee, Role, User
 
 pytestmark = pytest.mark.django_db
@@ -470,3 +474,54 @@ def test_early_in_a_quarter_the_past_quarter_is_still_in_its_notice(db):
     assert past.status == QuarterStatus.PUBLISHED
     assert past.published_on == datetime.date(2027, 1, 5)
     assert past.notice_ends_on == datetime.date(2027, 2, 5)
+
+
+def _earlier_sheet_of_the_open_quarter() -> DailySheet:
+    return (
+        DailySheet.objects.in_quarter(CURRENT)
+        .filter(is_spot_check=False, day__lt=timezone.localdate())
+        .select_related("employee__department")
+        .order_by("day", "employee__number")
+        .first()
+    )
+
+
+def test_demo_sheets_are_stamped_as_entered_on_their_own_day(demo):
+    stamps = DailySheet.objects.values_list("day", "created_at", "updated_at")
+
+    assert stamps
+    for day, created_at, updated_at in stamps:
+        local = timezone.localtime(created_at)
+        assert (local.date(), local.hour, local.minute) == (day, 18, 0)
+        assert updated_at == created_at
+
+
+def test_after_the_demo_an_earlier_days_sheet_changes_only_with_a_reason(demo):
+    sheet = _earlier_sheet_of_the_open_quarter()
+    scores = {category: getattr(sheet, category.value) for category in Category}
+    scores[Category.SERVICE] -= 1
+    office = User.objects.get(username=company().office.username)
+
+    with pytest.raises(ValidationError) as caught:
+        sheet_save(employee=sheet.employee, day=sheet.day, scores=scores, saved_by=office)
+
+    assert "reason" in caught.value.message_dict
+    saved = sheet_save(
+        employee=sheet.employee, day=sheet.day, scores=scores, saved_by=office, reason="复核"
+    )
+    assert saved.service == scores[Category.SERVICE]
+
+
+def test_after_the_demo_the_grid_asks_for_a_reason_on_an_earlier_day(demo, client):
+    sheet = _earlier_sheet_of_the_open_quarter()
+    office = User.objects.get(username=company().office.username)
+    client.force_login(office)
+    values = {category.value: str(getattr(sheet, category.value)) for category in Category}
+    values["service"] = str(sheet.service - 1)
+
+    response = client.post(reverse("appraisal:row", args=[sheet.employee.pk, sheet.day]), values)
+
+    html = response.content.decode()
+    assert f'id="reason-{sheet.employee.pk}"' in html
+    assert 'name="reason"' in html
+    assert b'data-state="saved"' not in response.content

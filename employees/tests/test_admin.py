@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from appraisal.models import (
     AwardTier,
+    CompanySettings,
     Criterion,
     DailySheet,
     DepartmentReview,
@@ -117,6 +118,7 @@ def one_of_each(office) -> dict[type[models.Model], models.Model]:
         User: office,
         Quarter: quarter,
         RuleSettings: quarter.rule_settings,
+        CompanySettings: CompanySettings.objects.create(pk=1, start_date=datetime.date(2025, 1, 1)),
         Criterion: Criterion.objects.first(),
         DailySheet: sheet,
         SheetRevision: SheetRevisionFactory(sheet=sheet, changed_by=office),
