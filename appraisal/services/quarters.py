@@ -26,6 +26,7 @@ from appraisal.models import (
 )
 from appraisal.rules import QuarterId, payout_month
 from appraisal.selectors import quarter_finalize_blocker
+from appraisal.services.year import year_archived_reason, year_is_archived
 from employees.models import User
 
 
@@ -63,11 +64,17 @@ def quarter_assert_open_for(*, day: datetime.date, for_update: bool = False) -> 
         quarter = Quarter.objects.select_for_update().get(pk=quarter.pk)
     if quarter.is_locked:
         raise ValidationError(quarter_locked_reason(day=day, quarter=quarter))
+    # An archived year locks its quarters too (rules.md section 7).
+    if year_is_archived(year=day.year):
+        raise ValidationError(year_archived_reason(day=day))
     return quarter
 
 
 def quarter_locked_reason(*, day: datetime.date, quarter: Quarter) -> str:
-    """Why nothing dated `day` may change: its quarter is closed (or further on)."""
+    """Why nothing dated `day` may change: its quarter is closed (or further on), or its
+    year archived."""
+    if year_is_archived(year=day.year):
+        return year_archived_reason(day=day)
     return _(
         "%(day)s belongs to quarter %(quarter)s, which is %(status)s and can no longer change."
     ) % {

@@ -9,7 +9,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from appraisal.charts_year import employee_year_svg
 from appraisal.selectors.my_scores import day_from_param, month_from_param, my_scores_for
+from appraisal.selectors.year import my_year_for
 
 
 @login_required
@@ -28,4 +30,14 @@ def my_scores(request: HttpRequest) -> HttpResponse:
         today=today,
         day=day,
     )
-    return render(request, "appraisal/my_scores.html", {"scores": scores})
+    my_year = my_year_for(employee=request.user.employee, year=today.year)
+    if not my_year.has_scores:
+        my_year = my_year_for(employee=request.user.employee, year=today.year - 1)
+    year_chart = (
+        employee_year_svg(year=my_year.year, finals=my_year.finals) if my_year.has_scores else None
+    )
+    return render(
+        request,
+        "appraisal/my_scores.html",
+        {"scores": scores, "my_year": my_year, "year_chart": year_chart},
+    )

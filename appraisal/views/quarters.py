@@ -60,6 +60,7 @@ from appraisal.selectors.review import (
     public_notice_for,
     results_departments_for,
 )
+from appraisal.selectors.year import years_with_quarters
 from appraisal.services import (
     department_submit,
     objection_record,
@@ -148,7 +149,9 @@ def quarters(request: HttpRequest) -> HttpResponse:
     """Every quarter with its state, its key dates and what comes next."""
     _require_workbench(request)
     lines = quarters_list_for(user=request.user, today=timezone.localdate())
-    return render(request, "appraisal/quarters/list.html", {"lines": lines})
+    return render(
+        request, "appraisal/quarters/list.html", {"lines": lines, "years": years_with_quarters()}
+    )
 
 
 @login_required
