@@ -2,8 +2,8 @@ import datetime
 
 from django.urls import include, path, register_converter
 
+from appraisal.views import my_scores, years
 from appraisal.views import sheets as views
-from appraisal.views import years
 
 app_name = "appraisal"
 
@@ -56,6 +56,7 @@ urlpatterns = [
     path("years/<int:year>/year.xlsx", years.year_xlsx, name="year_xlsx"),
     path("years/<int:year>/archive.xlsx", years.archive_xlsx, name="archive_xlsx"),
     path("years/<int:year>/archive/", years.year_archive_view, name="year_archive"),
+    path("years/<int:year>/mine/", my_scores.my_year, name="my_year"),
     path("years/<int:year>/stars/", years.stars, name="stars"),
     path("years/<int:year>/stars/action/", years.stars_action, name="stars_action"),
     path(

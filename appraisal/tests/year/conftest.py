@@ -15,17 +15,25 @@ net 850.00; 李四's average 84.33 (168.65 / 2 = 84.325, half-up), net −200.00
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 import pytest
 
-from appraisal.models import AwardTier, Quarter, QuarterResult, QuarterStatus
-from appraisal.tests.factories import QuarterFactory, QuarterResultFactory
+from appraisal.models import AwardTier, EventKind, Quarter, QuarterResult, QuarterStatus
+from appraisal.tests.factories import (
+    DailySheetFactory,
+    EventFactory,
+    ObjectionFactory,
+    QuarterFactory,
+    QuarterResultFactory,
+)
 from employees.models import Department, Employee
 from employees.tests.factories import DepartmentFactory, EmployeeFactory
 
 D = Decimal
 YEAR = 2025
+IN_YEAR = date(YEAR, 8, 4)
 
 
 @dataclass
@@ -60,10 +68,15 @@ def year_world(db) -> YearWorld:
     zhang = EmployeeFactory(number="A001", name="张三", department=loading)
     li = EmployeeFactory(number="A002", name="李四", department=loading)
     wang = EmployeeFactory(number="B001", name="王五", department=passenger)
-    quarters = {
-        n: QuarterFactory(year=YEAR, number=n, status=QuarterStatus.PAID) for n in (1, 2, 3)
-    }
-    quarters[4] = QuarterFactory(year=YEAR, number=4, status=QuarterStatus.PUBLISHED)
+    quarters = {n: QuarterFactory(year=YEAR, number=n) for n in (1, 2, 3, 4)}
+    # The records of the year, written while their quarter was open; the texts
+    # would be formulas if a workbook let them.
+    DailySheetFactory(employee=zhang, day=IN_YEAR, note="=HYPERLINK(1)")
+    EventFactory(employee=zhang, date=IN_YEAR, kind=EventKind.PENNANT, note="+1")
+    ObjectionFactory(quarter=quarters[2], employee=zhang, text="@SUM(A1)")
+    for n, status in ((1, "paid"), (2, "paid"), (3, "paid"), (4, "published")):
+        Quarter.objects.filter(pk=quarters[n].pk).update(status=status)
+        quarters[n].refresh_from_db()
     best, amb, style = AwardTier.BEST, AwardTier.AMBASSADOR, AwardTier.STYLE
     _result(
         quarters[1],
