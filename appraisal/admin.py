@@ -28,7 +28,10 @@ from appraisal.models import (
     QuarterLog,
     QuarterResult,
     RuleSettings,
+    ServiceStar,
     SheetRevision,
+    Year,
+    YearLog,
 )
 from appraisal.rules import Category, QuarterId
 from employees.admin import ServiceOnlyAdmin, ServiceOnlyTabularInline
@@ -384,3 +387,30 @@ class QuarterLogAdmin(ServiceOnlyAdmin):
     readonly_fields = ("at",)
     date_hierarchy = "at"
     ordering = ("-at", "-id")
+
+
+@admin.register(Year)
+class YearAdmin(ServiceOnlyAdmin):
+    # Read-only like the quarters: stars and the archive change through their pages.
+    list_display = ("year", "star_quota", "stars_cap", "stars_published_at", "archived_at")
+    list_select_related = ("stars_published_by", "archived_by")
+    ordering = ("-year",)
+
+
+@admin.register(YearLog)
+class YearLogAdmin(ServiceOnlyAdmin):
+    list_display = ("at", "year", "action", "by")
+    list_filter = ("action",)
+    list_select_related = ("year", "by")
+    readonly_fields = ("at",)
+    ordering = ("-at", "-id")
+
+
+@admin.register(ServiceStar)
+class ServiceStarAdmin(ServiceOnlyAdmin):
+    list_display = ("year", "employee", "department", "status", "named_at")
+    list_filter = ("status", "year")
+    search_fields = ("employee__name", "employee__number", "citation")
+    list_select_related = ("year", "employee", "department")
+    readonly_fields = ("nominated_at",)
+    ordering = ("-year__year", "department__display_order")

@@ -2,6 +2,7 @@ import datetime
 
 from django.urls import include, path, register_converter
 
+from appraisal.views import my_scores, years
 from appraisal.views import sheets as views
 
 app_name = "appraisal"
@@ -50,4 +51,17 @@ urlpatterns = [
     path("events/", include("appraisal.urls_events")),
     # The numbers of the rules, per quarter.
     path("settings/", include("appraisal.urls_settings")),
+    # The year end: summary, service stars, archive (rules.md section 7).
+    path("years/<int:year>/", years.year_summary, name="year"),
+    path("years/<int:year>/year.xlsx", years.year_xlsx, name="year_xlsx"),
+    path("years/<int:year>/archive.xlsx", years.archive_xlsx, name="archive_xlsx"),
+    path("years/<int:year>/archive/", years.year_archive_view, name="year_archive"),
+    path("years/<int:year>/mine/", my_scores.my_year, name="my_year"),
+    path("years/<int:year>/stars/", years.stars, name="stars"),
+    path("years/<int:year>/stars/action/", years.stars_action, name="stars_action"),
+    path(
+        "years/<int:year>/stars/<int:pk>/certificate/",
+        years.star_certificate,
+        name="star_certificate",
+    ),
 ]

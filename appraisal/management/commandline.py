@@ -85,3 +85,37 @@ class ExportCommand(BaseCommand):
                 _("Cannot write %(path)s: %(error)s") % {"path": path, "error": exc}
             ) from exc
         return quarter, path, result
+
+
+class YearExportCommand(BaseCommand):
+    """`<command> YEAR -o FILE.xlsx`: write one of the year's workbooks, all or nothing."""
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("year", metavar="YEAR", type=int, help="The year, like 2026.")
+        parser.add_argument(
+            "-o",
+            "--output",
+            required=True,
+            metavar="FILE.xlsx",
+            help="The Excel file to write; an existing file is replaced.",
+        )
+
+    def write_year(self, options: dict[str, object], write: Callable[[IO[bytes]], T]) -> Path:
+        path = Path(str(options["output"]))
+        if not path.parent.is_dir():
+            raise CommandError(
+                _("Cannot write %(path)s: the folder %(folder)s does not exist.")
+                % {"path": path, "folder": path.parent}
+            )
+        try:
+            workbook_save_atomic(path=path, write=write)
+        except ValidationError as exc:
+            raise CommandError(
+                _("Nothing was written to %(path)s: %(error)s")
+                % {"path": path, "error": " ".join(exc.messages)}
+            ) from exc
+        except OSError as exc:
+            raise CommandError(
+                _("Cannot write %(path)s: %(error)s") % {"path": path, "error": exc}
+            ) from exc
+        return path

@@ -27,6 +27,7 @@ from appraisal.models import (
 )
 from appraisal.rules import QuarterId, payout_month
 from appraisal.selectors import quarter_finalize_blocker
+from appraisal.services.year import year_archived_reason, year_is_archived
 from employees.models import User
 from employees.permissions import may_manage_quarter, may_mark_paid
 
@@ -63,13 +64,19 @@ def quarter_assert_open_for(*, day: datetime.date, for_update: bool = False) -> 
     quarter = quarter_ensure(qid=qid)
     if for_update:
         quarter = Quarter.objects.select_for_update().get(pk=quarter.pk)
+    # An archived year's quarters are all paid (year_archive requires it, and paid is
+    # the last state), so the quarter's lock covers the year's; the reason names the
+    # archive. No extra query on the way of every write.
     if quarter.is_locked:
         raise ValidationError(quarter_locked_reason(day=day, quarter=quarter))
     return quarter
 
 
 def quarter_locked_reason(*, day: datetime.date, quarter: Quarter) -> str:
-    """Why nothing dated `day` may change: its quarter is closed (or further on)."""
+    """Why nothing dated `day` may change: its quarter is closed (or further on), or its
+    year archived."""
+    if year_is_archived(year=day.year):
+        return year_archived_reason(day=day)
     return _(
         "%(day)s belongs to quarter %(quarter)s, which is %(status)s and can no longer change."
     ) % {

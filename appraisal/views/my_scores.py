@@ -9,14 +9,21 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from appraisal.charts_year import employee_year_svg
 from appraisal.selectors.my_scores import day_from_param, month_from_param, my_scores_for
+from appraisal.selectors.year import my_star_for, my_year_for
+from employees.models import Employee
 
 
 @login_required
 def my_scores(request: HttpRequest) -> HttpResponse:
     """The login's own scores; there is no way to ask for anyone else's."""
-    if not hasattr(request.user, "employee"):
+    # The employee with their department in one query: the page shows both, and the
+    # query saved pays for the service stars' one.
+    employee = Employee.objects.select_related("department").filter(user=request.user).first()
+    if employee is None:
         return render(request, "appraisal/my_scores_missing.html", status=404)
+    request.user.employee = employee
     today = timezone.localdate()
     day = day_from_param(value=request.GET.get("day"))
     month_param = request.GET.get("month")
@@ -28,4 +35,20 @@ def my_scores(request: HttpRequest) -> HttpResponse:
         today=today,
         day=day,
     )
-    return render(request, "appraisal/my_scores.html", {"scores": scores})
+    # One query more: the service stars; the year itself has its own page (my_year).
+    stars = my_star_for(employee=employee)
+    return render(
+        request,
+        "appraisal/my_scores.html",
+        {"scores": scores, "stars": stars, "year": today.year},
+    )
+
+
+@login_required
+def my_year(request: HttpRequest, year: int) -> HttpResponse:
+    """The login's own four quarters of `year` as far as published, with a chart and stars."""
+    if not hasattr(request.user, "employee"):
+        return render(request, "appraisal/my_scores_missing.html", status=404)
+    mine = my_year_for(employee=request.user.employee, year=year)
+    chart = employee_year_svg(year=year, finals=mine.finals)
+    return render(request, "appraisal/years/mine.html", {"mine": mine, "chart": chart})

@@ -31,6 +31,7 @@ from appraisal.selectors.quarters import (
     quarter_overview_for,
     quarters_list_for,
 )
+from appraisal.selectors.year import years_with_quarters
 from appraisal.services import (
     CloseReport,
     quarter_close,
@@ -67,7 +68,9 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def quarters(request: HttpRequest) -> HttpResponse:
     """Every quarter with its state, its key dates and what comes next."""
     lines = quarters_list_for(user=request.user, today=timezone.localdate())
-    return render(request, "appraisal/quarters/list.html", {"lines": lines})
+    return render(
+        request, "appraisal/quarters/list.html", {"lines": lines, "years": years_with_quarters()}
+    )
 
 
 @role_required(may_open_workbench)

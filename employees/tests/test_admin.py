@@ -28,7 +28,11 @@ from appraisal.models import (
     QuarterResult,
     QuarterStatus,
     RuleSettings,
+    ServiceStar,
     SheetRevision,
+    Year,
+    YearAction,
+    YearLog,
 )
 from appraisal.tests.factories import (
     DailySheetFactory,
@@ -109,6 +113,7 @@ def one_of_each(office) -> dict[type[models.Model], models.Model]:
     feedback_event = EventFactory(
         employee=employee, kind=EventKind.WECHAT_PRAISE, source=EventSource.WECHAT
     )
+    year = Year.objects.create(year=2026)
     badge = work_badge_issue(
         employee=employee, issued_on=datetime.date(2026, 7, 1), issued_by=office
     )
@@ -146,6 +151,11 @@ def one_of_each(office) -> dict[type[models.Model], models.Model]:
             tier=AwardTier.BEST,
             issued_on=datetime.date(2026, 11, 1),
             due_back_on=datetime.date(2027, 3, 31),
+        ),
+        Year: year,
+        YearLog: YearLog.objects.create(year=year, action=YearAction.PUBLISH_STARS, by=office),
+        ServiceStar: ServiceStar.objects.create(
+            year=year, employee=employee, department=employee.department, citation="热情服务"
         ),
     }
 
