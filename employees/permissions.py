@@ -279,6 +279,38 @@ class Access:
             raise AttributeError(name) from error
 
 
+# --- The year end (rules.md section 7) ------------------------------------------------
+
+
+@_predicate
+def may_open_stars(user: Any) -> bool:
+    """The office and department heads open the year's service-star list."""
+    return is_office(user) or is_department_head(user)
+
+
+@_predicate
+def may_nominate_stars(user: Any) -> bool:
+    """A department head nominates service stars of their own department."""
+    return is_department_head(user)
+
+
+@_predicate
+def may_name_stars(user: Any) -> bool:
+    """The office names, adds and publishes the service stars."""
+    return is_office(user)
+
+
+def may_withdraw_star(user: Any, department_id: int) -> bool:
+    """The office withdraws any nomination; a head their own department's."""
+    return may_submit_department(user, department_id)
+
+
+@_predicate
+def may_archive_year(user: Any) -> bool:
+    """The office archives a paid year and downloads its archive workbook."""
+    return is_office(user)
+
+
 # --- The admin: logins nobody but a superuser touches ---------------------------------
 
 

@@ -66,6 +66,8 @@ class ExportCommand(BaseCommand):
         from appraisal.exports import export_quarter_get
         from spreadsheets import workbook_save_atomic
 
+        from spreadsheets import workbook_save_atomic
+
         path = Path(str(options["output"]))
         if not path.parent.is_dir():
             raise CommandError(

@@ -26,6 +26,12 @@ from appraisal.models import (
 )
 from appraisal.rules import AWARD_TIERS, Tier, YearFigures, YearQuarter, year_figures
 from employees.models import Department, Employee, User
+from employees.permissions import (
+    may_name_stars,
+    may_open_stars,
+    may_open_workbench,
+    sees_every_department,
+)
 
 SETTLED_STATUSES = (QuarterStatus.FINAL, QuarterStatus.PAID)
 QUARTER_NUMBERS = (1, 2, 3, 4)
@@ -34,7 +40,7 @@ QUARTER_NUMBERS = (1, 2, 3, 4)
 def year_summary_may_open(*, user: User) -> bool:
     """The office and HR see every employee's year, a head their department's; staff
     see their own on "my scores"."""
-    return user.is_authenticated and (user.is_office or user.is_hr or user.is_department_head)
+    return may_open_workbench(user)
 
 
 @dataclass(frozen=True)
@@ -267,13 +273,13 @@ class StarsPage:
 
 def stars_page_for(*, user: User, year: int) -> StarsPage:
     """The year's nominations and stars: a head sees their department's, the office all."""
-    if not (user.is_office or user.is_department_head):
+    if not may_open_stars(user):
         raise PermissionDenied
     row = Year.objects.filter(year=year).first() or Year(year=year)
     stars = ServiceStar.objects.filter(year__year=year).select_related(
         "employee", "department", "nominated_by", "named_by"
     )
-    if not user.is_office:
+    if not sees_every_department(user):
         stars = stars.filter(department_id=user.department_id)
     winners = (
         QuarterResult.objects.filter(quarter__year=year, quarter__status__in=SETTLED_STATUSES)
@@ -289,7 +295,7 @@ def stars_page_for(*, user: User, year: int) -> StarsPage:
         .order_by("department__display_order", "number")
     )
     quota_left = None
-    if not user.is_office:
+    if not may_name_stars(user):
         used = ServiceStar.objects.filter(year__year=year, department_id=user.department_id).count()
         quota_left = max(row.star_quota - used, 0)
     return StarsPage(

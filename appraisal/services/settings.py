@@ -157,7 +157,7 @@ def company_start_date_set(
     "dates"); a start date still to come would refuse every day, so it is
     refused itself.
     """
-    if updated_by is None or not updated_by.is_office:
+    if updated_by is None or not may_edit_rule_settings(updated_by):
         raise PermissionDenied(_("Only the appraisal office changes the company's start date."))
     if start_date is not None and start_date > timezone.localdate():
         raise ValidationError(

@@ -27,6 +27,12 @@ from appraisal.models import (
 )
 from appraisal.rules import star_candidate_problem
 from employees.models import Employee, User
+from employees.permissions import (
+    may_archive_year,
+    may_name_stars,
+    may_nominate_stars,
+    may_withdraw_star,
+)
 
 SETTLED_STATUSES = (QuarterStatus.FINAL, QuarterStatus.PAID)
 
@@ -127,7 +133,7 @@ def star_nominate(
     *, year: int, employee: Employee, citation: str, nominated_by: User
 ) -> ServiceStar:
     """A department head nominates an employee of their department, within its quota."""
-    if not nominated_by.is_department_head:
+    if not may_nominate_stars(nominated_by):
         raise PermissionDenied(_("Only a department head nominates service stars."))
     if not Employee.objects.visible_to(nominated_by).filter(pk=employee.pk).exists():
         raise PermissionDenied(_("A department head nominates only their own department's staff."))
@@ -162,14 +168,13 @@ def star_withdraw(*, star: ServiceStar, withdrawn_by: User) -> None:
     """The nominating department (or the office) withdraws a nomination before publishing."""
     row = _year_lock(star.year.year)
     _assert_stars_open(row)
-    own = withdrawn_by.is_department_head and withdrawn_by.department_id == star.department_id
-    if not (withdrawn_by.is_office or own):
+    if not may_withdraw_star(withdrawn_by, star.department_id):
         raise PermissionDenied(_("Only the office or the nominating department withdraws it."))
     star.delete()
 
 
 def _assert_office(user: User) -> None:
-    if not user.is_office:
+    if not may_name_stars(user):
         raise PermissionDenied(_("Only the appraisal office names and publishes service stars."))
 
 
@@ -272,7 +277,7 @@ def year_archive_blocker(*, year: int) -> str:
 @transaction.atomic
 def year_archive(*, year: int, archived_by: User | None) -> Year:
     """The office archives the year: from now on nothing dated in it changes."""
-    if archived_by is not None and not archived_by.is_office:
+    if archived_by is not None and not may_archive_year(archived_by):
         raise PermissionDenied(_("Only the appraisal office archives a year."))
     row = _year_lock(year)
     # The quarters' rows too, so no quarter moves back while the year is archived.

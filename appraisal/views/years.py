@@ -30,7 +30,13 @@ from appraisal.services.year import (
     year_archive_blocker,
 )
 from employees.models import Department, Employee
-from employees.permissions import require_office, require_office_or_hr
+from employees.permissions import (
+    may_archive_year,
+    may_name_stars,
+    may_open_stars,
+    role_required,
+    sees_money,
+)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -83,11 +89,10 @@ def _file(request: HttpRequest, *, year: int, write, filename: str) -> HttpRespo
     return FileResponse(handle, as_attachment=True, filename=filename, content_type=XLSX)
 
 
-@login_required
+@role_required(sees_money)
 @require_GET
 def year_xlsx(request: HttpRequest, year: int) -> HttpResponse:
     """The year summary workbook (interfaces.md "Year summary"), for the office and HR."""
-    require_office_or_hr(request)
     return _file(
         request,
         year=year,
@@ -96,11 +101,10 @@ def year_xlsx(request: HttpRequest, year: int) -> HttpResponse:
     )
 
 
-@login_required
+@role_required(may_archive_year)
 @require_GET
 def archive_xlsx(request: HttpRequest, year: int) -> HttpResponse:
     """The year's archive workbook, every department or the one asked for; the office's."""
-    require_office(request)
     department = _department_param(request)
     suffix = f"-{department.pk}" if department else ""
     return _file(
@@ -113,11 +117,10 @@ def archive_xlsx(request: HttpRequest, year: int) -> HttpResponse:
     )
 
 
-@login_required
+@role_required(may_archive_year)
 @require_http_methods(["GET", "POST"])
 def year_archive_view(request: HttpRequest, year: int) -> HttpResponse:
     """The office's confirmation page; POST archives the year (or says why not)."""
-    require_office(request)
     if request.method == "POST":
         try:
             year_archive(year=year, archived_by=request.user)
@@ -139,17 +142,15 @@ def _archived_message(year: int) -> str:
     }
 
 
-@login_required
+@role_required(may_open_stars)
 @require_GET
 def stars(request: HttpRequest, year: int) -> HttpResponse:
     """The year's nominations and service stars: heads nominate, the office names and publishes."""
-    if not (request.user.is_office or request.user.is_department_head):
-        raise PermissionDenied
     page = stars_page_for(user=request.user, year=year)
     return render(request, "appraisal/years/stars.html", {"page": page, "year": year})
 
 
-@login_required
+@role_required(may_open_stars)
 @require_POST
 def stars_action(request: HttpRequest, year: int) -> HttpResponse:
     """One step on the star list; a refusal is shown as a message and nothing changes."""
@@ -192,6 +193,6 @@ def star_certificate(request: HttpRequest, year: int, pk: int) -> HttpResponse:
         status=StarStatus.NAMED,
     )
     own = getattr(request.user, "employee", None) == star.employee
-    if not (request.user.is_office or (own and star.year.stars_published)):
+    if not (may_name_stars(request.user) or (own and star.year.stars_published)):
         raise Http404
     return render(request, "appraisal/years/certificate.html", {"star": star})
