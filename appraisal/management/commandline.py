@@ -66,8 +66,6 @@ class ExportCommand(BaseCommand):
         from appraisal.exports import export_quarter_get
         from spreadsheets import workbook_save_atomic
 
-        from spreadsheets import workbook_save_atomic
-
         path = Path(str(options["output"]))
         if not path.parent.is_dir():
             raise CommandError(
@@ -103,6 +101,8 @@ class YearExportCommand(BaseCommand):
         )
 
     def write_year(self, options: dict[str, object], write: Callable[[IO[bytes]], T]) -> Path:
+        from spreadsheets import workbook_save_atomic
+
         path = Path(str(options["output"]))
         if not path.parent.is_dir():
             raise CommandError(

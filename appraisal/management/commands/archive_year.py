@@ -2,18 +2,22 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from appraisal.exports_year import ARCHIVE_SHEETS, archive_workbook_write
 from appraisal.management.commandline import YearExportCommand, refusal
 from appraisal.services.year import year_archive
 from employees.models import Department
 
 
 class Command(YearExportCommand):
-    help = (
-        "Write the year's archive workbook (every department, or one with --department), in "
-        "streaming mode; its worksheets: {sheets}. With --lock the year is archived first "
-        "(all four quarters must be paid): from then on nothing dated in it changes."
-    ).format(sheets=", ".join(ARCHIVE_SHEETS))
+    @property
+    def help(self) -> str:
+        # The workbook code (openpyxl) loads only when the command runs or explains itself.
+        from appraisal.exports_year import ARCHIVE_SHEETS
+
+        return (
+            "Write the year's archive workbook (every department, or one with --department), in "
+            "streaming mode; its worksheets: {sheets}. With --lock the year is archived first "
+            "(all four quarters must be paid): from then on nothing dated in it changes."
+        ).format(sheets=", ".join(ARCHIVE_SHEETS))
 
     def add_arguments(self, parser: CommandParser) -> None:
         super().add_arguments(parser)
@@ -23,6 +27,8 @@ class Command(YearExportCommand):
         )
 
     def handle(self, *args: object, **options: object) -> None:
+        from appraisal.exports_year import archive_workbook_write
+
         year = int(options["year"])
         department = None
         if options.get("department"):
