@@ -114,7 +114,7 @@ def tier_counts(
 
 
 # Geometry of the bar chart, in viewBox units: about CSS pixels on a phone; the
-# figure grows to at most 36rem on a wider screen (charts/_print.html).
+# figure grows to at most 36rem on a wider screen (static/css/app.css).
 _BAR_VIEW_WIDTH = 400
 _BAR_LABEL_WIDTH = 84
 _BAR_TOTAL_WIDTH = 30

@@ -8,10 +8,12 @@ Quarter 2025Q3 lies in the past, so its notice has ended whatever day the tests 
 import datetime
 import io
 from decimal import Decimal
+from pathlib import Path
 
 import openpyxl
 import pytest
 from django.contrib.messages import get_messages
+from django.contrib.staticfiles import finders
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -668,7 +670,9 @@ def test_the_notice_of_one_department_and_its_pending_objection_line(client, wor
     assert f'data-winner="{world.b1.pk}"' in html
     assert f'data-winner="{world.a1.pk}"' not in html
     assert 'id="pending-objections"' in html
-    assert "@media print" in html
+    # The print rules live in the page's stylesheet: the CSP refuses a <style> in the page.
+    assert "css/notice.css" in html
+    assert "@media print" in Path(finders.find("css/notice.css")).read_text(encoding="utf-8")
 
 
 def test_a_revoked_award_is_not_on_the_notice(client, world):

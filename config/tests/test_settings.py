@@ -31,6 +31,8 @@ SETTINGS_VARIABLES = (
     "SECURE_HSTS_PRELOAD",
     "SECURE_PROXY_SSL",
     "PUBLIC_BASE_URL",
+    "CSP_REPORT_ONLY",
+    "CSP_REPORT_URI",
     # Set for the browser tests' Playwright loop; a deployment never has it.
     "DJANGO_ALLOW_ASYNC_UNSAFE",
 )
