@@ -91,13 +91,17 @@ def tier_counts(
     if departments is not None:
         results = results.filter(department__in=departments)
     eligible = Q(disqualified=False, training=False)
+    # The award actually given, not the tier the score reached: a winner the
+    # department withdrew or whose award was revoked (by the office or an upheld
+    # objection) counts as no award. Before the approval, award_tier follows the
+    # score, so an open list draws the same.
     rows = (
         results.values("department_id", "department__name", "department__display_order")
         .annotate(
-            best=Count("pk", filter=eligible & Q(score_tier=AwardTier.BEST)),
-            ambassador=Count("pk", filter=eligible & Q(score_tier=AwardTier.AMBASSADOR)),
-            style=Count("pk", filter=eligible & Q(score_tier=AwardTier.STYLE)),
-            none=Count("pk", filter=eligible & Q(score_tier=AwardTier.NONE)),
+            best=Count("pk", filter=eligible & Q(award_tier=AwardTier.BEST)),
+            ambassador=Count("pk", filter=eligible & Q(award_tier=AwardTier.AMBASSADOR)),
+            style=Count("pk", filter=eligible & Q(award_tier=AwardTier.STYLE)),
+            none=Count("pk", filter=eligible & Q(award_tier=AwardTier.NONE)),
             training=Count("pk", filter=Q(disqualified=False, training=True)),
             disqualified=Count("pk", filter=Q(disqualified=True)),
         )

@@ -24,14 +24,19 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from appraisal.models import (
     LOCKED_STATUSES,
+    Approval,
     AwardTier,
+    DepartmentReview,
+    Objection,
+    ObjectionStatus,
     Quarter,
     QuarterResult,
     QuarterResultQuerySet,
@@ -39,6 +44,7 @@ from appraisal.models import (
 )
 from appraisal.rules import QuarterId
 from appraisal.selectors.month import disqualification_reason_text
+from employees.models import User
 from spreadsheets import number_cell, set_widths, text_cell
 
 ZERO = Decimal("0")
@@ -60,6 +66,7 @@ RESULTS_HEADERS: tuple[str, ...] = (
     "奖罚金额",
     "取消资格原因",
     "下岗培训",
+    "撤回原因",
 )
 PAYOUT_HEADERS: tuple[str, ...] = (
     "序号",
@@ -88,6 +95,11 @@ PAYOUT_TITLE = "{quarter} 微笑服务考核奖金发放表"
 RESULTS_SHEET_TITLE = "考核结果"
 PAYOUT_SHEET_TITLE = "奖金发放表"
 SIGNATURE_LABELS: tuple[str, ...] = ("制表人：", "审核人：", "日期：")
+# 撤回原因: who took back an award the score earned, then why and who decided.
+WITHDRAWN_BY_DEPARTMENT = "部门撤回"
+REVOKED_BY_OFFICE = "考核办撤销"
+REVOKED_BY_OBJECTION = "异议成立撤销"
+DECIDED_BY = "（决定人：{who}）"
 
 # Results exist from the close on; money is paid only once the notice is over.
 RESULTS_STATUSES: tuple[str, ...] = tuple(LOCKED_STATUSES)
@@ -96,8 +108,12 @@ PAYOUT_STATUSES: tuple[str, ...] = (QuarterStatus.FINAL, QuarterStatus.PAID)
 _TITLE_FONT = Font(bold=True, size=16)
 _CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 _WRAP = Alignment(vertical="center", wrap_text=True)
+_HEADER_FILL = PatternFill(fill_type="solid", start_color="FFD9E1F2", end_color="FFD9E1F2")
+# Tall enough to sign by hand on a printout (the 签字 column and the signature line).
+SIGNATURE_ROW_HEIGHT = 28
+TITLE_ROW_HEIGHT = 32
 
-RESULTS_WIDTHS = (12, 10, 14, 10, 10, 8, 10, 12, 10, 10, 40, 10)
+RESULTS_WIDTHS = (12, 10, 14, 10, 10, 8, 10, 12, 10, 10, 40, 10, 40)
 PAYOUT_WIDTHS = (6, 12, 10, 14, 12, 12, 10, 11, 11, 11, 16)
 
 Target = str | os.PathLike[str] | IO[bytes]
@@ -137,6 +153,50 @@ def _reasons_text(reasons: object) -> str:
         return REASON_SEPARATOR.join(disqualification_reason_text(reason=item) for item in items)
 
 
+def _who(user: User | None) -> str:
+    if user is None:
+        return "—"
+    return user.get_full_name() or user.username
+
+
+@dataclass(frozen=True)
+class _Deciders:
+    """Who submitted each department's list, and the upheld objections, of one quarter."""
+
+    submitters: dict[int, User | None]
+    upheld: dict[int, Objection]
+
+    @classmethod
+    def of(cls, quarter: Quarter) -> _Deciders:
+        reviews = DepartmentReview.objects.filter(quarter=quarter).select_related("submitted_by")
+        objections = Objection.objects.filter(
+            quarter=quarter, status=ObjectionStatus.UPHELD
+        ).select_related("ruled_by")
+        return cls(
+            submitters={review.department_id: review.submitted_by for review in reviews},
+            upheld={objection.employee_id: objection for objection in objections},
+        )
+
+
+def _withdrawal_text(result: QuarterResult, deciders: _Deciders) -> str:
+    """Why an award the score earned is not given, and who decided (empty when it is given)."""
+    if result.withdrawn:
+        who = deciders.submitters.get(result.department_id)
+        return f"{WITHDRAWN_BY_DEPARTMENT}：{result.withdrawal_reason}" + DECIDED_BY.format(
+            who=_who(who)
+        )
+    if result.approval == Approval.REVOKED:
+        objection = deciders.upheld.get(result.employee_id)
+        if objection is not None and objection.ruling == result.revocation_reason:
+            return f"{REVOKED_BY_OBJECTION}：{objection.ruling}" + DECIDED_BY.format(
+                who=_who(objection.ruled_by)
+            )
+        return f"{REVOKED_BY_OFFICE}：{result.revocation_reason}" + DECIDED_BY.format(
+            who=_who(result.approved_by)
+        )
+    return ""
+
+
 def _ordered_results(*, quarter: Quarter) -> QuarterResultQuerySet:
     """The quarter's results in the files' order: 部门 (display order, name), then 工号."""
     return (
@@ -171,15 +231,20 @@ def results_workbook_write(*, quarter: Quarter, target: Target) -> int:
         statuses=RESULTS_STATUSES,
         message=_("Quarter %(quarter)s is %(status)s: results can be exported once it is closed."),
     )
+    deciders = _Deciders.of(quarter)
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(RESULTS_SHEET_TITLE)
     set_widths(ws, RESULTS_WIDTHS)
-    ws.freeze_panes = "A2"
+    _print_setup(ws, header_row=1)
     ws.append(
-        [text_cell(ws, h, bold=True, border=True, alignment=_CENTER) for h in RESULTS_HEADERS]
+        [
+            text_cell(ws, h, bold=True, border=True, alignment=_CENTER, fill=_HEADER_FILL)
+            for h in RESULTS_HEADERS
+        ]
     )
     rows = 0
-    for result in _ordered_results(quarter=quarter).iterator(chunk_size=2000):
+    results = _ordered_results(quarter=quarter).select_related("approved_by")
+    for result in results.iterator(chunk_size=2000):
         employee = result.employee
         ws.append(
             [
@@ -195,6 +260,7 @@ def results_workbook_write(*, quarter: Quarter, target: Target) -> int:
                 number_cell(ws, result.rewards - result.fines),
                 text_cell(ws, _reasons_text(result.disqualification_reasons)),
                 text_cell(ws, YES if result.training else NO),
+                text_cell(ws, _withdrawal_text(result, deciders)),
             ]
         )
         rows += 1
@@ -239,9 +305,8 @@ def _title_rows(*, quarter: Quarter) -> list[str]:
     return lines
 
 
-def _setup_payout_sheet(ws: WriteOnlyWorksheet, *, header_row: int) -> None:
+def _print_setup(ws: WriteOnlyWorksheet, *, header_row: int) -> None:
     """Printing: A4 landscape, one page wide, the header row repeated on every page."""
-    set_widths(ws, PAYOUT_WIDTHS)
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
     ws.page_setup.fitToWidth = 1
@@ -250,10 +315,17 @@ def _setup_payout_sheet(ws: WriteOnlyWorksheet, *, header_row: int) -> None:
     ws.print_options.horizontalCentered = True
     ws.print_title_rows = f"{header_row}:{header_row}"
     ws.freeze_panes = f"A{header_row + 1}"
-    # Room to sign by hand: one default height for every row keeps memory flat.
-    ws.sheet_format.defaultRowHeight = 22
-    ws.sheet_format.customHeight = True
     ws.HeaderFooter.oddFooter.center.text = "第 &P 页，共 &N 页"
+
+
+def _setup_payout_sheet(ws: WriteOnlyWorksheet, *, header_row: int) -> None:
+    set_widths(ws, PAYOUT_WIDTHS)
+    _print_setup(ws, header_row=header_row)
+    # The title spans the table, centred above it.
+    ws.merged_cells.add(f"A1:{get_column_letter(len(PAYOUT_HEADERS))}1")
+    # Room to sign by hand: one default height for every row keeps memory flat.
+    ws.sheet_format.defaultRowHeight = SIGNATURE_ROW_HEIGHT
+    ws.sheet_format.customHeight = True
 
 
 def _total_row(
@@ -297,11 +369,20 @@ def payout_workbook_write(*, quarter: Quarter, target: Target) -> PayoutSummary:
     ws = wb.create_sheet(PAYOUT_SHEET_TITLE)
     _setup_payout_sheet(ws, header_row=header_row)
 
+    ws.row_dimensions[1].height = TITLE_ROW_HEIGHT
     for index, line in enumerate(title_lines):
-        font = _TITLE_FONT if index == 0 else None
-        ws.append([text_cell(ws, line, font=font)])
+        if index == 0:
+            ws.append([text_cell(ws, line, font=_TITLE_FONT, alignment=_CENTER)])
+        else:
+            ws.append([text_cell(ws, line)])
     ws.append([])
-    ws.append([text_cell(ws, h, bold=True, border=True, alignment=_CENTER) for h in PAYOUT_HEADERS])
+    ws.append(
+        [
+            text_cell(ws, h, bold=True, border=True, alignment=_CENTER, fill=_HEADER_FILL)
+            for h in PAYOUT_HEADERS
+        ]
+    )
+    written = header_row
 
     results = (
         _ordered_results(quarter=quarter)
@@ -322,6 +403,7 @@ def payout_workbook_write(*, quarter: Quarter, target: Target) -> PayoutSummary:
                         ws, label=SUBTOTAL, department=department_name, totals=department_totals
                     )
                 )
+                written += 1
             department_id = result.department_id
             department_name = result.department.name
             department_totals = _Totals()
@@ -346,13 +428,17 @@ def payout_workbook_write(*, quarter: Quarter, target: Target) -> PayoutSummary:
                 text_cell(ws, None, border=True),
             ]
         )
+        written += 1
     if department_totals is not None:
         ws.append(
             _total_row(ws, label=SUBTOTAL, department=department_name, totals=department_totals)
         )
+        written += 1
     ws.append(_total_row(ws, label=GRAND_TOTAL, department="", totals=grand))
-
     ws.append([])
+    written += 2
+    # Row heights of a streamed sheet are written with the row: set before it.
+    ws.row_dimensions[written + 1].height = SIGNATURE_ROW_HEIGHT
     signature = []
     for column, label in zip((1, 5, 9), SIGNATURE_LABELS, strict=True):
         signature.extend([None] * (column - 1 - len(signature)))

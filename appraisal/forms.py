@@ -191,6 +191,10 @@ class DepartmentSubmitForm(ServiceErrorsMixin, forms.Form):
     not disqualified; the fields are `withdraw_<employee id>` and `reason_<employee id>`.
     """
 
+    # Submitting is final: the first press shows what will be sent, the second
+    # (this field, set by the confirm button) sends it. Works without JavaScript.
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
     def __init__(self, *args: object, nominees: list, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.nominees = list(nominees)
@@ -232,6 +236,11 @@ class DepartmentSubmitForm(ServiceErrorsMixin, forms.Form):
             (result, self[f"withdraw_{result.employee_id}"], self[f"reason_{result.employee_id}"])
             for result in self.nominees
         ]
+
+    def withdrawn_nominees(self) -> list[tuple[object, str]]:
+        """(result, reason) of every nominee the valid form withdraws, for the confirmation."""
+        reasons = self.withdrawals()
+        return [(r, reasons[r.employee_id]) for r in self.nominees if r.employee_id in reasons]
 
     def withdrawals(self) -> dict[int, str]:
         return {
@@ -336,6 +345,12 @@ class ObjectionRuleForm(ServiceErrorsMixin, forms.Form):
     ruling = forms.CharField(
         label=_("Reason for the ruling"),
         max_length=500,
+        error_messages={
+            "required": _(
+                "Write the reason for the ruling: an upheld objection revokes the award "
+                "with this reason, and a dismissed one keeps it on record."
+            )
+        },
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 

@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from feedback.models import FeedbackKind, FeedbackMessage
-from feedback.selectors import feedback_departments
+from feedback.selectors import LOOKUP_MIN_NAME, feedback_departments
 
 
 def _max_length(field: str) -> int:
@@ -40,6 +40,12 @@ class LookupForm(forms.Form):
         if not cleaned.get("name") and not cleaned.get("number"):
             raise forms.ValidationError(
                 _("Enter the employee's name or the whole employee number."), code="no_query"
+            )
+        name = (cleaned.get("name") or "").strip()
+        if name and not cleaned.get("number") and len(name) < LOOKUP_MIN_NAME:
+            self.add_error(
+                "name",
+                _("Enter at least two characters of the name, or the whole employee number."),
             )
         return cleaned
 
@@ -75,6 +81,10 @@ class FeedbackForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
     )
+
+    # A one-time token: Back after sending restores the filled form, and sending
+    # it again must not store the message twice (feedback.views).
+    once = forms.CharField(required=False, widget=forms.HiddenInput)
 
     @property
     def is_spam(self) -> bool:

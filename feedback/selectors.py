@@ -5,7 +5,10 @@ from __future__ import annotations
 from awards.models import WorkBadge, WorkBadgeQuerySet
 from employees.models import Department, DepartmentQuerySet
 
-LOOKUP_LIMIT = 20
+LOOKUP_LIMIT = 10
+# One character of a Chinese name is usually the surname, which lists half a
+# department: a search needs two characters of the name, or the whole number.
+LOOKUP_MIN_NAME = 2
 
 
 def _badges_of_appraised() -> WorkBadgeQuerySet:
@@ -39,7 +42,7 @@ def feedback_lookup(
     """
     name = name.strip()
     number = number.strip()
-    if not name and not number:
+    if not number and len(name) < LOOKUP_MIN_NAME:
         return []
     badges = _badges_of_appraised()
     if number:

@@ -9,6 +9,8 @@ client can send one.
 
 from __future__ import annotations
 
+import secrets
+
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -46,11 +48,27 @@ def lookup(request: HttpRequest) -> HttpResponse:
     )
 
 
+_SENT_KEY = "feedback_sent_tokens"
+_SENT_KEEP = 20
+
+
+def _already_sent(request: HttpRequest, once: str) -> bool:
+    return bool(once) and once in request.session.get(_SENT_KEY, [])
+
+
+def _mark_sent(request: HttpRequest, once: str) -> None:
+    if once:
+        request.session[_SENT_KEY] = [*request.session.get(_SENT_KEY, []), once][-_SENT_KEEP:]
+
+
 @require_http_methods(["GET", "HEAD", "POST"])
 def employee_feedback(request: HttpRequest, token: str) -> HttpResponse:
     badge = _badge_or_404(token)
-    form = FeedbackForm(request.POST or None)
+    form = FeedbackForm(request.POST or None, initial={"once": secrets.token_urlsafe(16)})
     status = 200
+    if request.method == "POST" and _already_sent(request, request.POST.get("once", "")):
+        # The same form sent again (Back, then send): it is stored already.
+        return redirect("feedback:thanks", token=badge.token)
     if request.method == "POST" and form.is_valid():
         if form.is_spam:
             return redirect("feedback:thanks", token=badge.token)
@@ -77,6 +95,7 @@ def employee_feedback(request: HttpRequest, token: str) -> HttpResponse:
                 form.add_error(None, message)
             status = 409
         else:
+            _mark_sent(request, form.cleaned_data["once"])
             return redirect("feedback:thanks", token=badge.token)
     return render(
         request,

@@ -16,7 +16,7 @@ from typing import IO, TypeVar
 
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 # Text starting with one of these is a formula to Excel (and to openpyxl for
@@ -69,6 +69,7 @@ def _style(
     border: bool = False,
     alignment: Alignment | None = None,
     font: Font | None = None,
+    fill: PatternFill | None = None,
 ) -> None:
     if font is not None:
         cell.font = font
@@ -78,6 +79,8 @@ def _style(
         cell.border = _BORDER
     if alignment is not None:
         cell.alignment = alignment
+    if fill is not None:
+        cell.fill = fill
 
 
 def set_widths(ws: WriteOnlyWorksheet, widths: Iterable[int]) -> None:

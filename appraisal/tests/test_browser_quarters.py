@@ -41,6 +41,16 @@ def test_a_head_withdraws_a_nominee_with_a_reason_and_submits_the_list(
     page.fill(f"input[name=reason_{world.a2.pk}]", "客户投诉核实中")
     page.screenshot(path=str(screenshot_dir / "results-1280.png"), full_page=True)
     page.click("[data-submit=list]")
+    # Final: the list is only sent once the head confirms what it holds.
+    page.wait_for_selector("#submit-confirm")
+    assert (
+        page.locator("[data-confirm-withdrawals='1']")
+        .inner_text()
+        .strip()
+        .endswith("客户投诉核实中")
+    )
+    assert DepartmentReview.objects.get(department=world.a).status == ReviewStatus.REVIEWING
+    page.click("[data-submit=confirm-list]")
     page.wait_for_selector("#review-state[data-review-status=submitted]")
 
     assert page.locator("#submit-form").count() == 0

@@ -18,7 +18,7 @@ from appraisal.charts import (
     tier_counts,
     tier_counts_svg,
 )
-from appraisal.models import AwardTier, QuarterStatus
+from appraisal.models import Approval, AwardTier, QuarterStatus
 from appraisal.tests.factories import QuarterFactory, QuarterResultFactory
 from employees.models import Department
 from employees.tests.factories import DepartmentFactory, EmployeeFactory
@@ -194,6 +194,9 @@ def quarter():
 
 def result(quarter, department, final="82.50", **kwargs):
     kwargs.setdefault("average", min(D(final), D(100)))
+    # As the close computes it: the award follows the score unless disqualified.
+    if not kwargs.get("disqualified") and not kwargs.get("training"):
+        kwargs.setdefault("award_tier", kwargs.get("score_tier", AwardTier.NONE))
     return QuarterResultFactory(
         quarter=quarter, employee=EmployeeFactory(department=department), final=D(final), **kwargs
     )
@@ -232,6 +235,36 @@ def test_tier_counts_put_every_result_in_exactly_one_tier(quarter):
         disqualified=2,
     )
     assert data[1].total == 8
+
+
+@pytest.mark.django_db
+def test_a_withdrawn_or_revoked_winner_is_counted_as_no_award(quarter):
+    loading = DepartmentFactory(name="装卸作业部")
+    result(quarter, loading, "96", score_tier=AwardTier.BEST)
+    result(
+        quarter,
+        loading,
+        "97",
+        score_tier=AwardTier.BEST,
+        award_tier=AwardTier.NONE,
+        withdrawn=True,
+        withdrawal_reason="服务投诉",
+    )
+    result(
+        quarter,
+        loading,
+        "92",
+        score_tier=AwardTier.AMBASSADOR,
+        award_tier=AwardTier.NONE,
+        approval=Approval.REVOKED,
+        revocation_reason="异议成立",
+    )
+
+    (data,) = tier_counts(quarter=quarter)
+
+    assert data == DepartmentTiers(loading.pk, "装卸作业部", best=1, none=2)
+    svg = tier_counts_svg(quarter=quarter)
+    assert [(tier, count) for _, _, tier, count in segments(svg)] == [("best", 1), ("none", 2)]
 
 
 @pytest.mark.django_db

@@ -144,8 +144,12 @@ def test_a_quarter_runs_from_imported_files_to_the_payout_sheet(tmp_path):
         "奖罚金额",
         "取消资格原因",
         "下岗培训",
+        "撤回原因",
     ]
     by_number = {line[0]: line for line in lines}
+    # The award B001's score earned was revoked by the upheld objection: column 13 says so.
+    assert by_number["B001"][12].startswith("异议成立撤销：")
+    assert by_number["A001"][12] is None
     # The supervisor A003 has no row.
     assert set(by_number) == {"A001", "A002", "B001", "B002", "B003"}
     expected = {

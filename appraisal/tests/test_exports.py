@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from appraisal.exports import (
@@ -24,10 +25,15 @@ from appraisal.exports import (
     payout_workbook_write,
     results_workbook_write,
 )
-from appraisal.models import AwardTier, QuarterStatus
+from appraisal.models import Approval, AwardTier, ObjectionStatus, QuarterStatus
 from appraisal.selectors.month import disqualification_reason_text
-from appraisal.tests.factories import QuarterFactory, QuarterResultFactory
-from employees.tests.factories import DepartmentFactory, EmployeeFactory
+from appraisal.tests.factories import (
+    DepartmentReviewFactory,
+    ObjectionFactory,
+    QuarterFactory,
+    QuarterResultFactory,
+)
+from employees.tests.factories import DepartmentFactory, EmployeeFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -114,6 +120,7 @@ def test_results_headers_are_exactly_the_interface():
         "奖罚金额",
         "取消资格原因",
         "下岗培训",
+        "撤回原因",
     ]
     assert list(RESULTS_HEADERS) == values(rows[0])
     assert len(rows) == 2
@@ -527,6 +534,95 @@ def test_payout_prints_the_header_on_every_page():
     assert sheet.print_title_rows == f"${header + 1}:${header + 1}"
     assert sheet.page_setup.fitToWidth == 1
     assert sheet.column_dimensions["K"].width > 10
+
+
+def test_payout_title_is_merged_and_centred_the_header_filled_and_rows_tall_enough_to_sign():
+    quarter = final_quarter()
+    _payout_company(quarter)
+    buffer = io.BytesIO()
+    payout_workbook_write(quarter=quarter, target=buffer)
+    buffer.seek(0)
+
+    sheet = load_workbook(buffer).worksheets[0]
+    rows = list(sheet.iter_rows())
+    header, table = payout_table(rows)
+
+    assert [str(r) for r in sheet.merged_cells.ranges] == ["A1:K1"]
+    assert sheet["A1"].alignment.horizontal == "center"
+    assert sheet["A1"].value.startswith(quarter.code)
+    for cell in rows[header]:
+        assert cell.fill.fill_type == "solid"
+        assert cell.fill.start_color.rgb == "FFD9E1F2"
+    # Employees sign in the 签字 column of their row; the office on the line below.
+    assert sheet.sheet_format.defaultRowHeight >= 24
+    signature = next(i for i, row in enumerate(rows) if row[0].value == "制表人：")
+    assert signature > header + len(table)
+    assert sheet.row_dimensions[signature + 1].height >= 24
+
+
+def test_results_print_on_a4_landscape_one_page_wide_with_the_header_on_every_page():
+    quarter = QuarterFactory(status=QuarterStatus.CLOSED)
+    result(quarter)
+    buffer = io.BytesIO()
+    results_workbook_write(quarter=quarter, target=buffer)
+    buffer.seek(0)
+
+    sheet = load_workbook(buffer).worksheets[0]
+
+    assert sheet.page_setup.orientation == "landscape"
+    assert int(sheet.page_setup.paperSize) == 9  # A4
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage is True
+    assert sheet.page_setup.fitToWidth == 1
+    assert sheet.page_setup.fitToHeight == 0
+    assert sheet.print_title_rows == "$1:$1"
+    assert sheet.freeze_panes == "A2"
+    assert sheet["A1"].fill.fill_type == "solid"
+
+
+def test_results_say_why_an_earned_award_is_not_given_and_who_decided():
+    quarter = QuarterFactory(status=QuarterStatus.PUBLISHED)
+    loading = DepartmentFactory(name="装卸作业部")
+    head = UserFactory(username="head", first_name="", last_name="王主任")
+    office = UserFactory(username="office1", first_name="", last_name="李考核")
+    DepartmentReviewFactory(quarter=quarter, department=loading, submitted_by=head)
+    best = {"score_tier": AwardTier.BEST}
+    given = result(quarter, department=loading, award_tier=AwardTier.BEST, **best)
+    withdrawn = result(
+        quarter, department=loading, withdrawn=True, withdrawal_reason="服务投诉", **best
+    )
+    revoked = result(
+        quarter,
+        department=loading,
+        approval=Approval.REVOKED,
+        revocation_reason="迟到三次",
+        approved_by=office,
+        **best,
+    )
+    objected = result(
+        quarter,
+        department=loading,
+        approval=Approval.REVOKED,
+        revocation_reason="乘客投诉属实",
+        approved_by=office,
+        **best,
+    )
+    ObjectionFactory(
+        quarter=quarter,
+        employee=objected.employee,
+        status=ObjectionStatus.UPHELD,
+        ruling="乘客投诉属实",
+        ruled_by=office,
+        ruled_at=timezone.now(),
+    )
+
+    rows = results_file(quarter)
+
+    assert rows[0][12].value == "撤回原因"
+    why = {row[0].value: row[12].value for row in rows[1:]}
+    assert why[given.employee.number] is None
+    assert why[withdrawn.employee.number] == "部门撤回：服务投诉（决定人：王主任）"
+    assert why[revoked.employee.number] == "考核办撤销：迟到三次（决定人：李考核）"
+    assert why[objected.employee.number] == "异议成立撤销：乘客投诉属实（决定人：李考核）"
 
 
 @pytest.mark.parametrize("status", [QuarterStatus.FINAL, QuarterStatus.PAID])

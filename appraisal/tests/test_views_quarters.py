@@ -480,7 +480,11 @@ def test_a_head_withdraws_a_nominee_with_a_reason_and_submits(client, world):
 
     response = client.post(
         url("results_submit", CODE, world.a.pk),
-        {f"withdraw_{world.a2.pk}": "on", f"reason_{world.a2.pk}": "群众反映服务态度差"},
+        {
+            f"withdraw_{world.a2.pk}": "on",
+            f"reason_{world.a2.pk}": "群众反映服务态度差",
+            "confirmed": "1",
+        },
     )
 
     assert response.status_code == 302
@@ -516,10 +520,33 @@ def test_nobody_else_submits_a_department_list(client, world, who, expected):
     world.to("closed")
     login(client, world, who)
 
-    response = client.post(url("results_submit", CODE, world.a.pk))
+    response = client.post(url("results_submit", CODE, world.a.pk), {"confirmed": "1"})
 
     assert response.status_code == expected
     assert DepartmentReview.objects.get(department=world.a).status == ReviewStatus.REVIEWING
+
+
+def test_submitting_a_list_first_asks_for_confirmation_and_changes_nothing(client, world):
+    world.to("closed")
+    login(client, world, "head")
+    data = {f"withdraw_{world.a2.pk}": "on", f"reason_{world.a2.pk}": "群众反映服务态度差"}
+
+    response = client.post(url("results_submit", CODE, world.a.pk), data)
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'id="submit-confirm"' in page
+    assert 'data-confirm-withdrawals="1"' in page
+    assert "群众反映服务态度差" in page
+    assert 'name="confirmed" value="1"' in page
+    assert DepartmentReview.objects.get(department=world.a).status == ReviewStatus.REVIEWING
+    assert not QuarterResult.objects.get(employee=world.a2).withdrawn
+
+    response = client.post(url("results_submit", CODE, world.a.pk), {**data, "confirmed": "1"})
+
+    assert response.status_code == 302
+    assert DepartmentReview.objects.get(department=world.a).status == ReviewStatus.SUBMITTED
+    assert QuarterResult.objects.get(employee=world.a2).withdrawn
 
 
 def test_a_submitted_list_cannot_be_submitted_again(client, world):
@@ -529,7 +556,7 @@ def test_a_submitted_list_cannot_be_submitted_again(client, world):
 
     response = client.post(
         url("results_submit", CODE, world.a.pk),
-        {f"withdraw_{world.a2.pk}": "on", f"reason_{world.a2.pk}": "迟了"},
+        {f"withdraw_{world.a2.pk}": "on", f"reason_{world.a2.pk}": "迟了", "confirmed": "1"},
     )
 
     assert response.status_code == 302
@@ -551,6 +578,29 @@ def test_the_approval_page_lists_nominees_and_warns_about_unsubmitted_lists(clie
     for employee in (world.a1, world.a2, world.b1):
         assert f'data-nominee="{employee.pk}"' in html
     assert f'data-nominee="{world.a3.pk}"' not in html
+
+
+def test_the_approval_names_unsubmitted_departments_beside_its_button_in_one_sentence(
+    client, world
+):
+    world.to("closed")
+    login(client, world, "office")
+
+    html = client.get(url("quarter_approve", CODE)).content.decode()
+
+    names = "、".join(d.name for d in (world.a, world.b))
+    assert html.count(f"以下部门尚未提报名单：{names}。") == 2
+    assert 'data-not-submitted-confirm="2"' in html
+    assert html.index("data-not-submitted-confirm") < html.index('data-submit="approve"')
+    assert " . " not in html
+
+
+def test_the_overview_actions_keep_their_natural_height(client, world):
+    login(client, world, "office")
+
+    html = client.get(url("quarter", CODE)).content.decode()
+
+    assert "card-body d-grid gap-2 align-content-start" in html
 
 
 def test_the_office_approves_and_publishes_revoking_one_nominee(client, world):
@@ -785,6 +835,25 @@ def test_a_ruling_needs_a_reason(client, world):
     assert b'data-error-for="ruling"' in response.content
     objection.refresh_from_db()
     assert objection.status == ObjectionStatus.PENDING
+
+
+def test_upholding_without_a_reason_says_what_is_missing(client, world):
+    world.to("published")
+    objection = objection_record(
+        quarter=world.quarter,
+        employee=world.a1,
+        channel=ObjectionChannel.HOTLINE,
+        text="不服",
+        recorded_by=None,
+    )
+    login(client, world, "office")
+
+    response = client.post(url("objection_rule", CODE, objection.pk), {"status": "upheld"})
+
+    page = response.content.decode()
+    assert "请填写裁定理由：异议成立时，该理由即为撤销奖项的原因" in page
+    assert "这个字段是必填项。" not in page
+    assert QuarterResult.objects.get(employee=world.a1).approval == Approval.APPROVED
 
 
 @pytest.mark.parametrize("who", ["hr", "head", "staff"])

@@ -64,6 +64,7 @@ def _results_page(
     department: Department | None,
     departments: object,
     form: DepartmentSubmitForm | None = None,
+    confirming: bool = False,
 ) -> HttpResponse:
     user = request.user
     listing = None
@@ -86,6 +87,8 @@ def _results_page(
         "listing": listing,
         "rows": rows,
         "form": form,
+        "confirming": confirming and form is not None,
+        "withdrawals": form.withdrawn_nominees() if confirming and form is not None else [],
         "show_money": sees_money(user),
         "locked": quarter.is_locked,
         **(chart_context(quarter=quarter, department=department) if listing else {}),
@@ -133,6 +136,15 @@ def results_submit(request: HttpRequest, code: str, department_id: int) -> HttpR
             "department": department.name
         }
 
+    if form.is_valid() and not form.cleaned_data["confirmed"]:
+        return _results_page(
+            request,
+            quarter=quarter,
+            department=department,
+            departments=departments,
+            form=form,
+            confirming=True,
+        )
     if form.is_valid():
         then = f"{reverse('appraisal:results', args=[quarter.code])}?{urlencode({'department': department.pk})}"
         done = service_outcome(request, form=form, then=then, call=submit)

@@ -203,7 +203,7 @@ def write(world, action):
         "reopen": (reverse("appraisal:quarter_reopen", args=[closed]), {"reason": "补录"}),
         "submit": (
             reverse("appraisal:results_submit", args=[closed, world.dept.pk]),
-            {},
+            {"confirmed": "1"},
         ),
         "approve": (
             reverse("appraisal:quarter_approve", args=[closed]),

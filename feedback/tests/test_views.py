@@ -289,13 +289,44 @@ def test_lookup_leaves_out_supervisors_inactive_and_employees_without_badge(clie
     assert result_tokens(response) == [badge.token]
 
 
-def test_lookup_is_capped(client, db):
+def test_lookup_is_capped_at_ten(client, db):
     for _ in range(25):
         WorkBadgeFactory(employee__name="张三")
 
-    response = client.get(reverse("feedback:lookup"), {"name": "张"})
+    response = client.get(reverse("feedback:lookup"), {"name": "张三"})
 
-    assert len(result_tokens(response)) == 20
+    assert len(result_tokens(response)) == 10
+
+
+def test_lookup_by_one_character_of_a_name_asks_for_two(client, db):
+    badge = WorkBadgeFactory(employee__name="张三")
+
+    surname = client.get(reverse("feedback:lookup"), {"name": "张"})
+    by_number = client.get(
+        reverse("feedback:lookup"), {"name": "张", "number": badge.employee.number}
+    )
+
+    assert result_tokens(surname) == []
+    assert 'data-error="short_name"' in surname.content.decode()
+    assert "请至少输入姓名中的两个字" in surname.content.decode()
+    assert result_tokens(by_number) == [badge.token]
+
+
+def test_sending_the_same_feedback_form_twice_stores_it_once(client, badge):
+    page = client.get(form_url(badge)).content.decode()
+    once = re.search(r'name="once" value="([^"]+)"', page).group(1)
+    data = {"kind": FeedbackKind.PRAISE, "text": "服务很好", "once": once}
+
+    first = client.post(form_url(badge), data, REMOTE_ADDR="203.0.113.9")
+    again = client.post(form_url(badge), data, REMOTE_ADDR="203.0.113.9")
+
+    thanks = reverse("feedback:thanks", args=[badge.token])
+    assert first.status_code == again.status_code == 302
+    assert first.url == again.url == thanks
+    assert FeedbackMessage.objects.count() == 1
+    # A fresh form gets a fresh token and is stored.
+    fresh = re.search(r'name="once" value="([^"]+)"', client.get(form_url(badge)).content.decode())
+    assert fresh.group(1) != once
 
 
 # --- The office's list of feedback received -----------------------------------
