@@ -438,8 +438,16 @@ class EventEntryForm(ServiceErrorsMixin, forms.Form):
 class EventRuleForm(forms.Form):
     """One step of the queue: valid, or invalid with a reason."""
 
-    validity = forms.ChoiceField(label=_("Ruling"))
+    # Enter in the reason field posts the form's first button, which carries no
+    # ruling: the answer asks to choose (issue 11: Enter once ruled valid).
+    validity = forms.ChoiceField(
+        label=_("Ruling"),
+        error_messages={
+            "required": _("Choose Valid or Invalid: pressing Enter does not rule."),
+        },
+    )
     reason = forms.CharField(label=_("Reason"), max_length=500, required=False)
+    confirmed = forms.BooleanField(required=False)
 
     def __init__(self, *args: object, **kwargs: object) -> None:
 
@@ -454,6 +462,23 @@ class EventRuleForm(forms.Form):
         if cleaned.get("validity") == "invalid" and not cleaned.get("reason", "").strip():
             self.add_error("reason", _("Give the reason why the event is invalid."))
         return cleaned
+
+
+class EventReruleForm(forms.Form):
+    """The office corrects a ruling: any of the three, always with a reason."""
+
+    validity = forms.ChoiceField(
+        label=_("New ruling"),
+        choices=EventValidity.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose the new ruling.")},
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=500,
+        error_messages={"required": _("Give the reason for this ruling.")},
+    )
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
 
 class RuleSettingsForm(forms.ModelForm):

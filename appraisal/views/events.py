@@ -19,11 +19,12 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from appraisal.forms import EventEntryForm, EventLedgerQueryForm, EventRuleForm
+from appraisal.forms import EventEntryForm, EventLedgerQueryForm, EventReruleForm, EventRuleForm
 from appraisal.models import EventSource, EventValidity, Quarter
 from appraisal.rules import QuarterId
 from appraisal.selectors.events import (
     event_for_queue,
+    event_history,
     event_ledger,
     event_ledger_allowed,
     event_ledger_departments,
@@ -31,7 +32,7 @@ from appraisal.selectors.events import (
     event_quarter_codes,
     event_queue_for,
 )
-from appraisal.services import event_enter, event_queue_rule
+from appraisal.services import event_enter, event_queue_rule, event_rerule, needs_confirmation
 from employees.permissions import require_office
 
 LEDGER_PAGE_SIZE = 50
@@ -192,74 +193,99 @@ def _back_to_queue(request: HttpRequest) -> str:
     return _queue_url()
 
 
+def _service_errors(form: EventRuleForm | EventReruleForm, error: ValidationError) -> list[str]:
+    """Put a service's field errors on `form`; return the others as sentences."""
+    if not hasattr(error, "error_dict"):
+        return list(error.messages)
+    others: list[str] = []
+    for name, errors in error.error_dict.items():
+        for message in errors:
+            if name in form.fields:
+                form.add_error(name, message)
+            else:
+                others.extend(message.messages)
+    return others
+
+
+def _queue_rule(request: HttpRequest, event: object, form: EventRuleForm) -> tuple:
+    """(ruled event or None, error sentences, consequences to confirm)."""
+    if not form.is_valid():
+        return None, [str(m) for errors in form.errors.values() for m in errors], []
+    try:
+        ruled = event_queue_rule(
+            event=event,
+            validity=form.cleaned_data["validity"],
+            ruled_by=request.user,
+            reason=form.cleaned_data["reason"],
+            confirmed=form.cleaned_data["confirmed"],
+        )
+    except ValidationError as error:
+        if needs_confirmation(error):
+            return None, [], error.messages
+        return None, _service_errors(form, error), []
+    return ruled, [], []
+
+
 @login_required
 @require_POST
 def event_rule_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Rule one pending event valid or invalid (with a reason).
 
-    With htmx the answer is the queue's row in its new state (or with the
-    form's errors); without JavaScript a redirect back to the queue with a message.
+    A ruling that disqualifies or fines someone first answers with that
+    consequence and a button to confirm it. With htmx the answer is the queue's
+    row; without JavaScript a confirmation page, or a redirect back to the queue.
     """
     require_office(request)
     event = event_for_queue(user=request.user, pk=pk)
     if event is None:
         raise Http404
     form = EventRuleForm(request.POST)
-    error_messages: list[str] = []
-    ruled = False
-    if form.is_valid():
-        try:
-            event = event_queue_rule(
-                event=event,
-                validity=form.cleaned_data["validity"],
-                ruled_by=request.user,
-                reason=form.cleaned_data["reason"],
-            )
-            ruled = True
-        except ValidationError as error:
-            if hasattr(error, "error_dict"):
-                for name, errors in error.error_dict.items():
-                    for message in errors:
-                        if name in form.fields:
-                            form.add_error(name, message)
-                        else:
-                            error_messages.extend(message.messages)
-            else:
-                error_messages.extend(error.messages)
-    else:
-        error_messages.extend(str(message) for errors in form.errors.values() for message in errors)
+    ruled, error_messages, consequences = _queue_rule(request, event, form)
+    context = {"form": form, "ruled": ruled is not None, "row_errors": error_messages}
+    context |= {"consequences": consequences, "back": _back_to_queue(request)}
     if request.htmx:
-        event = event_for_queue(user=request.user, pk=pk)
-        return render(
-            request,
-            "appraisal/events/queue.html#queue_row",
-            {
-                "line": event_lines(events=[event])[0],
-                "form": form,
-                "ruled": ruled,
-                "row_errors": error_messages,
-                "back": _back_to_queue(request),
-            },
-        )
-    if ruled:
-        messages.success(
-            request,
-            _("%(kind)s of %(name)s ruled %(validity)s.")
-            % {
-                "kind": event.get_kind_display(),
-                "name": event.employee.name,
-                "validity": event.get_validity_display(),
-            },
-        )
+        context["line"] = event_lines(events=[event_for_queue(user=request.user, pk=pk)])[0]
+        return render(request, "appraisal/events/queue.html#queue_row", context)
+    if consequences:
+        context["line"] = event_lines(events=[event])[0]
+        return render(request, "appraisal/events/confirm_ruling.html", context)
+    names = {"kind": event.get_kind_display(), "name": event.employee.name}
+    if ruled is not None:
+        names["validity"] = ruled.get_validity_display()
+        messages.success(request, _("%(kind)s of %(name)s ruled %(validity)s.") % names)
     else:
-        messages.error(
-            request,
-            _("%(kind)s of %(name)s: not ruled. %(problems)s")
-            % {
-                "kind": event.get_kind_display(),
-                "name": event.employee.name,
-                "problems": " ".join(error_messages)
-                or " ".join(str(m) for errors in form.errors.values() for m in errors),
-            },
-        )
+        names["problems"] = " ".join(error_messages)
+        messages.error(request, _("%(kind)s of %(name)s: not ruled. %(problems)s") % names)
     return redirect(_back_to_queue(request))
+
+
+# --- One event: its rulings, and the office's correction ---------------------------
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """An event and every ruling of it; the office re-rules it here, with a reason."""
+    _require_ledger_reader(request)
+    found = event_history(user=request.user, pk=pk)
+    if found is None:
+        raise Http404
+    event, rulings = found
+    form = EventReruleForm(request.POST or None) if request.user.is_office else None
+    consequences: list[str] = []
+    if request.method == "POST":
+        require_office(request)
+        if form.is_valid():
+            try:
+                event_rerule(event=event, ruled_by=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                if needs_confirmation(error):
+                    consequences = error.messages
+                else:
+                    for message in _service_errors(form, error):
+                        form.add_error(None, message)
+            else:
+                messages.success(request, _("The ruling is corrected and kept in the history."))
+                return redirect("appraisal:event_detail", pk=pk)
+    context = {"line": event, "rulings": rulings, "form": form, "consequences": consequences}
+    return render(request, "appraisal/events/detail.html", context)
