@@ -147,6 +147,23 @@ class QuarterCloseForm(ServiceErrorsMixin, forms.Form):
     force = forms.BooleanField(
         label=_("Close early, before the quarter's last day"), required=False
     )
+    with_pending = forms.BooleanField(
+        label=_("Close with these events pending: they will not count"), required=False
+    )
+
+    def __init__(self, *args: object, pending: int = 0, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.pending = pending
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        # rules.md section 5, "pending at close": the office confirms closing with them.
+        if self.pending and not cleaned.get("with_pending"):
+            self.add_error(
+                "with_pending",
+                _("Events are still pending: tick the box to close with them pending."),
+            )
+        return cleaned
 
 
 class QuarterReasonForm(ServiceErrorsMixin, forms.Form):

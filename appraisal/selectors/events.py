@@ -191,3 +191,13 @@ def event_history(*, user: User, pk: int) -> tuple[Event, list] | None:
         return None
     rulings = list(event.rulings.select_related("ruled_by"))
     return event_lines(events=[event])[0], rulings
+
+
+def event_pending_in(*, quarter: Quarter) -> EventQuerySet:
+    """The events of `quarter` still pending: the close page names them (rules.md section 5)."""
+    return (
+        Event.objects.pending()
+        .in_quarter(quarter)
+        .select_related("employee__department")
+        .order_by("date", "id")
+    )
