@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -80,6 +81,7 @@ def test_enter_in_the_reason_field_posts_no_ruling_and_nothing_is_ruled(
     response = client.post(
         reverse("appraisal:event_rule", args=[event.pk]),
         {"validity": "", "reason": "客户撤回"},
+        headers={"accept-language": "en"},
         **HTMX,
     )
 
@@ -109,7 +111,9 @@ def test_ruling_a_complaint_valid_shows_the_consequence_and_saves_only_once_conf
     client.force_login(office)
     url = reverse("appraisal:event_rule", args=[event.pk])
 
-    response = client.post(url, {"validity": "valid", "reason": ""})
+    response = client.post(
+        url, {"validity": "valid", "reason": ""}, headers={"accept-language": "en"}
+    )
 
     html = response.content.decode()
     assert response.status_code == 200
@@ -218,7 +222,7 @@ def test_an_event_that_counted_at_the_close_cannot_be_re_ruled(office, employee,
     counted.save()
     quarter_close(quarter=previous, closed_by=None, today=today, force=True)
 
-    with pytest.raises(ValidationError, match="reopen"):
+    with pytest.raises(ValidationError, match=qid.code):
         event_rerule(event=counted, validity=EventValidity.INVALID, ruled_by=office, reason="x")
 
 
@@ -296,3 +300,76 @@ def test_the_queue_marks_late_events_for_the_record_not_counted(client, office, 
     assert f'data-event="{late.pk}"' in section
     assert 'data-not-counted="1"' in section
     assert reverse("appraisal:event_detail", args=[late.pk]) in section
+
+
+# --- The PostgreSQL trigger lets exactly these through (raw SQL) ---------------------
+
+
+@pytest.fixture
+def closed_with_events(db, today, employee, office):
+    if connection.vendor != "postgresql":
+        pytest.skip("the locked-quarter trigger exists only on PostgreSQL")
+    qid = QuarterId.of(today).previous()
+    previous = QuarterFactory(year=qid.year, number=qid.number)
+    pending = complaint(employee, qid.last_day)
+    counted = EventFactory(
+        employee=employee,
+        date=qid.last_day,
+        validity=EventValidity.VALID,
+        ruled_at=timezone.now(),
+    )
+    quarter_close(quarter=previous, closed_by=None, today=today, force=True)
+    return {"day": qid.last_day, "pending": pending, "counted": counted}
+
+
+def raw(sql, params):
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+INSERT = (
+    "INSERT INTO appraisal_event (employee_id, date, kind, amount, validity, source, "
+    "reported_by, note, ruling_note, for_the_record, created_at) "
+    "VALUES (%s, %s, %s, 0, %s, %s, '', '', '', %s, now())"
+)
+
+
+@pytest.mark.postgres_only
+def test_the_trigger_takes_customer_feedback_for_the_record_and_nothing_else(
+    closed_with_events, employee
+):
+    day = closed_with_events["day"]
+    raw(INSERT, [employee.pk, day, "wechat_complaint", "pending", "wechat", True])
+
+    for bad in (
+        ["wechat_complaint", "pending", "wechat", False],  # would count
+        ["praise_letter", "pending", "office", True],  # not a customer's
+        ["wechat_praise", "valid", "wechat", True],  # already ruled
+    ):
+        with pytest.raises(IntegrityError):
+            raw(INSERT, [employee.pk, day, *bad])
+    assert Event.objects.filter(date=day, for_the_record=True).count() == 1
+
+
+@pytest.mark.postgres_only
+def test_the_trigger_lets_only_a_ruling_for_the_record_change_a_locked_event(closed_with_events):
+    pending, counted = closed_with_events["pending"], closed_with_events["counted"]
+    rule = (
+        "UPDATE appraisal_event SET validity = %s, ruled_at = now(), ruling_note = 'x', "
+        "for_the_record = %s WHERE id = %s"
+    )
+
+    raw(rule, ["invalid", True, pending.pk])
+    with pytest.raises(IntegrityError):
+        raw(rule, ["valid", False, pending.pk])  # counting again
+    with pytest.raises(IntegrityError):
+        raw(rule, ["invalid", True, counted.pk])  # it counted at the close
+    with pytest.raises(IntegrityError):
+        raw("UPDATE appraisal_event SET note = 'changed' WHERE id = %s", [pending.pk])
+    with pytest.raises(IntegrityError):
+        raw("DELETE FROM appraisal_event WHERE id = %s", [pending.pk])
+
+    pending.refresh_from_db()
+    counted.refresh_from_db()
+    assert (pending.validity, pending.for_the_record, pending.note) == ("invalid", True, "")
+    assert (counted.validity, counted.for_the_record) == ("valid", False)
