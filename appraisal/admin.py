@@ -22,6 +22,7 @@ from appraisal.models import (
     DailySheet,
     DepartmentReview,
     Event,
+    EventRuling,
     Objection,
     Quarter,
     QuarterAction,
@@ -273,6 +274,32 @@ class SheetRevisionAdmin(ServiceOnlyAdmin):
         )
 
 
+class EventRulingInline(ServiceOnlyTabularInline):
+    model = EventRuling
+    fields = ("ruled_at", "ruled_by", "old_validity", "new_validity", "for_the_record", "reason")
+    readonly_fields = fields
+    ordering = ("-ruled_at", "-id")
+
+
+@admin.register(EventRuling)
+class EventRulingAdmin(ServiceOnlyAdmin):
+    list_display = (
+        "ruled_at",
+        "event",
+        "old_validity",
+        "new_validity",
+        "for_the_record",
+        "ruled_by",
+    )
+    list_filter = ("new_validity", "for_the_record")
+    search_fields = ("event__employee__number", "event__employee__name", "reason")
+    list_select_related = ("event__employee", "ruled_by")
+    raw_id_fields = ("event", "ruled_by")
+    readonly_fields = ("ruled_at",)
+    ordering = ("-ruled_at", "-id")
+    show_full_result_count = False
+
+
 @admin.register(Event)
 class EventAdmin(ServiceOnlyAdmin):
     list_display = (
@@ -295,6 +322,7 @@ class EventAdmin(ServiceOnlyAdmin):
     date_hierarchy = "date"
     ordering = ("-date", "-id")
     show_full_result_count = False
+    inlines = (EventRulingInline,)
 
     @admin.display(description=_("department"), ordering="employee__department__display_order")
     def department(self, obj: Event) -> str:

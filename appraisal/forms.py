@@ -160,6 +160,23 @@ class QuarterCloseForm(ServiceErrorsMixin, forms.Form):
     force = forms.BooleanField(
         label=_("Close early, before the quarter's last day"), required=False
     )
+    with_pending = forms.BooleanField(
+        label=_("Close with these events pending: they will not count"), required=False
+    )
+
+    def __init__(self, *args: object, pending: int = 0, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.pending = pending
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        # rules.md section 5, "pending at close": the office confirms closing with them.
+        if self.pending and not cleaned.get("with_pending"):
+            self.add_error(
+                "with_pending",
+                _("Events are still pending: tick the box to close with them pending."),
+            )
+        return cleaned
 
 
 class QuarterReasonForm(ServiceErrorsMixin, forms.Form):
@@ -489,25 +506,8 @@ class EventEntryForm(ServiceErrorsMixin, forms.Form):
         }
 
 
-class EventRuleForm(forms.Form):
-    """One step of the queue: valid, or invalid with a reason."""
-
-    validity = forms.ChoiceField(label=_("Ruling"))
-    reason = forms.CharField(label=_("Reason"), max_length=500, required=False)
-
-    def __init__(self, *args: object, **kwargs: object) -> None:
-
-        super().__init__(*args, **kwargs)
-        self.fields["validity"].choices = [
-            (EventValidity.VALID.value, EventValidity.VALID.label),
-            (EventValidity.INVALID.value, EventValidity.INVALID.label),
-        ]
-
-    def clean(self) -> dict:
-        cleaned = super().clean()
-        if cleaned.get("validity") == "invalid" and not cleaned.get("reason", "").strip():
-            self.add_error("reason", _("Give the reason why the event is invalid."))
-        return cleaned
+class RowErrorsMixin:
+    """For a ruling's row or page: errors the service names no field for are returned."""
 
     def error_messages(self) -> list[str]:
         return [str(message) for errors in self.errors.values() for message in errors]
@@ -524,6 +524,52 @@ class EventRuleForm(forms.Form):
                 else:
                     row_errors.extend(message.messages)
         return row_errors
+
+
+class EventRuleForm(RowErrorsMixin, forms.Form):
+    """One step of the queue: valid, or invalid with a reason."""
+
+    # Enter in the reason field posts the form's first button, which carries no
+    # ruling: the answer asks to choose (issue 11: Enter once ruled valid).
+    validity = forms.ChoiceField(
+        label=_("Ruling"),
+        error_messages={
+            "required": _("Choose Valid or Invalid: pressing Enter does not rule."),
+        },
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=500, required=False)
+    confirmed = forms.BooleanField(required=False)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+
+        super().__init__(*args, **kwargs)
+        self.fields["validity"].choices = [
+            (EventValidity.VALID.value, EventValidity.VALID.label),
+            (EventValidity.INVALID.value, EventValidity.INVALID.label),
+        ]
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if cleaned.get("validity") == "invalid" and not cleaned.get("reason", "").strip():
+            self.add_error("reason", _("Give the reason why the event is invalid."))
+        return cleaned
+
+
+class EventReruleForm(RowErrorsMixin, forms.Form):
+    """The office corrects a ruling: any of the three, always with a reason."""
+
+    validity = forms.ChoiceField(
+        label=_("New ruling"),
+        choices=EventValidity.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose the new ruling.")},
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=500,
+        error_messages={"required": _("Give the reason for this ruling.")},
+    )
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
 
 class RuleSettingsForm(ServiceErrorsMixin, forms.ModelForm):

@@ -498,10 +498,11 @@ class EventQuerySet(models.QuerySet):
         if sees_unruled_events(user):
             return qs
         # Staff see only what counts about them.
-        return qs.filter(validity=EventValidity.VALID)
+        return qs.filter(validity=EventValidity.VALID, for_the_record=False)
 
     def valid(self) -> EventQuerySet:
-        return self.filter(validity=EventValidity.VALID)
+        """Valid events that count: a ruling for the record never does (rules.md section 4)."""
+        return self.filter(validity=EventValidity.VALID, for_the_record=False)
 
     def pending(self) -> EventQuerySet:
         return self.filter(validity=EventValidity.PENDING)
@@ -554,6 +555,13 @@ class Event(models.Model):
     )
     ruled_at = models.DateTimeField(_("ruled at"), null=True, blank=True)
     ruling_note = models.CharField(_("reason for the ruling"), max_length=500, blank=True)
+    for_the_record = models.BooleanField(
+        _("for the record"),
+        default=False,
+        help_text=_(
+            "Received or ruled after its quarter was closed: kept and shown, never counted."
+        ),
+    )
     created_by = models.ForeignKey(
         User,
         verbose_name=_("recorded by"),
@@ -591,6 +599,41 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.employee} {self.date} {self.get_kind_display()}"
+
+
+class EventRuling(models.Model):
+    """One ruling of an event: who, when, from what to what, and why.
+
+    Written by the services on every engine, like a sheet's revisions; an
+    event's history is its rulings, newest first.
+    """
+
+    event = models.ForeignKey(
+        Event, verbose_name=_("event"), on_delete=models.CASCADE, related_name="rulings"
+    )
+    ruled_by = models.ForeignKey(
+        User,
+        verbose_name=_("ruled by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    ruled_at = models.DateTimeField(_("ruled at"), auto_now_add=True)
+    old_validity = models.CharField(
+        _("before"), max_length=10, choices=EventValidity.choices, default=EventValidity.PENDING
+    )
+    new_validity = models.CharField(_("after"), max_length=10, choices=EventValidity.choices)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    for_the_record = models.BooleanField(_("for the record"), default=False)
+
+    class Meta:
+        ordering = ["-ruled_at", "-id"]
+        verbose_name = _("event ruling")
+        verbose_name_plural = _("event rulings")
+
+    def __str__(self) -> str:
+        return f"{self.event} {self.old_validity} → {self.new_validity}"
 
 
 class ObjectionChannel(models.TextChoices):

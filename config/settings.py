@@ -208,7 +208,10 @@ IMPORT_MAX_UNPACKED_BYTES = env.int("IMPORT_MAX_UNPACKED_BYTES", default=512 * 1
 # The public feedback page: submissions allowed per client address and per
 # employee within the window.
 FEEDBACK_RATE_PER_ADDRESS = env.int("FEEDBACK_RATE_PER_ADDRESS", default=5)
-FEEDBACK_RATE_PER_EMPLOYEE = env.int("FEEDBACK_RATE_PER_EMPLOYEE", default=20)
+# Per address for one employee; deliberately no limit per employee alone (issue 11).
+FEEDBACK_RATE_PER_ADDRESS_PER_EMPLOYEE = env.int(
+    "FEEDBACK_RATE_PER_ADDRESS_PER_EMPLOYEE", default=3
+)
 FEEDBACK_RATE_WINDOW_SECONDS = env.int("FEEDBACK_RATE_WINDOW_SECONDS", default=3600)
 # The address printed in badge QR codes, e.g. https://smile.example.com
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000" if DEBUG else "")

@@ -11,8 +11,9 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
-from appraisal.models import EventKind, EventSource
-from appraisal.services import event_record, quarter_assert_open_for
+from appraisal.models import EventKind, Quarter
+from appraisal.rules import QuarterId
+from appraisal.services import event_receive_feedback, quarter_ensure
 from awards.models import WorkBadge, WorkBadgeStatus
 from employees.models import Employee
 from feedback.models import FeedbackKind, FeedbackMessage
@@ -25,11 +26,15 @@ TEXT_MAX_LENGTH = FeedbackMessage._meta.get_field("text").max_length
 
 
 class FeedbackRateLimited(Exception):
-    """Too many messages from one client address or for one employee in the window."""
+    """Too many messages from one client address, or from it for one employee, in the window.
+
+    There is no limit per employee alone: anyone could use it to shut an
+    employee's form against a genuine customer from another address.
+    """
 
     def __init__(self, scope: str) -> None:
         super().__init__(scope)
-        self.scope = scope  # "address" or "employee"
+        self.scope = scope  # "address", or "employee" (this address for this employee)
 
 
 def feedback_client_key(*, client_address: str) -> str:
@@ -42,7 +47,8 @@ def _check_rate_limits(*, employee: Employee, client_key: str, now: datetime.dat
     recent = FeedbackMessage.objects.since(since)
     if recent.filter(client_key=client_key).count() >= settings.FEEDBACK_RATE_PER_ADDRESS:
         raise FeedbackRateLimited("address")
-    if recent.filter(employee=employee).count() >= settings.FEEDBACK_RATE_PER_EMPLOYEE:
+    mine = recent.filter(client_key=client_key, employee=employee)
+    if mine.count() >= settings.FEEDBACK_RATE_PER_ADDRESS_PER_EMPLOYEE:
         raise FeedbackRateLimited("employee")
 
 
@@ -59,9 +65,10 @@ def feedback_submit(
 ) -> FeedbackMessage:
     """Store a customer's praise or complaint as a pending WeChat event for the office.
 
-    Raises FeedbackRateLimited (storing nothing) when the client address or the
-    employee has had too many messages in the window, and ValidationError when
-    the employee cannot receive feedback or today's quarter is already closed.
+    Raises FeedbackRateLimited (storing nothing) when the client address has
+    sent too many messages in the window (in all, or for this employee), and
+    ValidationError when the employee cannot receive feedback. A closed quarter
+    refuses nothing: the event is kept for the record (rules.md section 4).
     The text is stored exactly as typed; templates escape it when they show it.
     """
     if not employee.is_appraised:
@@ -79,16 +86,15 @@ def feedback_submit(
     today = timezone.localdate()
     # Locks the quarter row on PostgreSQL, so concurrent submissions are counted
     # one after the other and a burst cannot slip past the limits.
-    quarter_assert_open_for(day=today, for_update=True)
+    quarter = quarter_ensure(qid=QuarterId.of(today))
+    Quarter.objects.select_for_update().filter(pk=quarter.pk).first()
     client_key = feedback_client_key(client_address=client_address)
     _check_rate_limits(employee=employee, client_key=client_key, now=timezone.now())
 
-    event = event_record(
+    event = event_receive_feedback(
         employee=employee,
         date=today,
         kind=EVENT_KIND_FOR[FeedbackKind(kind)],
-        recorded_by=None,
-        source=EventSource.WECHAT,
         reported_by=contact,
         note=text,
     )

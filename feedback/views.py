@@ -90,7 +90,8 @@ def employee_feedback(request: HttpRequest, token: str) -> HttpResponse:
                 status=429,
             )
         except ValidationError as exc:
-            # Rare: today's quarter is already closed, or the badge changed meanwhile.
+            # Rare: the badge or the employee changed meanwhile. A closed quarter never
+            # refuses a customer: the service keeps the message for the record.
             for message in exc.messages:
                 form.add_error(None, message)
             status = 409

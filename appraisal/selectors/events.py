@@ -6,9 +6,15 @@ from collections.abc import Iterable
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from appraisal.models import Event, EventQuerySet, Quarter
-from appraisal.rules import QuarterId, event_points
+from appraisal.rules import (
+    DISQUALIFIES_NEXT_QUARTER,
+    DISQUALIFIES_THIS_QUARTER,
+    QuarterId,
+    event_points,
+)
 from appraisal.selectors.grid import score_text
 from appraisal.selectors.month import rule_settings_by_quarter
 from employees.models import Department, DepartmentQuerySet, User
@@ -32,13 +38,63 @@ def event_quarter_codes() -> list[str]:
     return [qid.code for qid in sorted(qids, reverse=True)]
 
 
+def event_ruling_consequences(*, event: Event, validity: str) -> list[str]:
+    """What ruling `event` `validity` does to its employee that the office must confirm:
+    a disqualification or a fine (rules.md section 4). Empty when nothing needs confirming."""
+
+    if validity != "valid":
+        return []
+    name = event.employee.name
+    qid = QuarterId.of(event.date)
+    consequences = []
+    if event.kind in DISQUALIFIES_THIS_QUARTER:
+        consequences.append(
+            _("This will disqualify %(name)s for %(quarter)s.") % {"name": name, "quarter": qid}
+        )
+    elif event.kind in DISQUALIFIES_NEXT_QUARTER:
+        consequences.append(
+            _("This will disqualify %(name)s for %(quarter)s.")
+            % {"name": name, "quarter": qid.next()}
+        )
+    if event.amount < 0:
+        consequences.append(
+            _("This will fine %(name)s ¥%(amount)s.")
+            % {"name": name, "amount": f"{-event.amount:.2f}"}
+        )
+    return consequences
+
+
+def event_not_counted_reason(*, event: Event, locked: set[QuarterId]) -> str:
+    """Why `event` does not count although its quarter's results exist, or "" when it does."""
+    qid = QuarterId.of(event.date)
+    if event.for_the_record:
+        if qid in locked:
+            return _(
+                "For the record: quarter %(quarter)s was already closed, so this does not "
+                "count. Reopening the quarter (before approval) counts it."
+            ) % {"quarter": qid}
+        return _("For the record until quarter %(quarter)s closes again.") % {"quarter": qid}
+    if qid in locked and event.validity == "pending":
+        return _(
+            "Pending at the close of %(quarter)s: it does not count; it can be ruled for the record."
+        ) % {"quarter": qid}
+    return ""
+
+
+def locked_quarter_ids() -> set[QuarterId]:
+    return {QuarterId(y, n) for y, n in Quarter.objects.locked().values_list("year", "number")}
+
+
 def event_lines(*, events: Iterable) -> list:
-    """The events, each with `shown_points` (its own, or its quarter's rule default) and
-    `points_are_default`; one query for the settings."""
+    """The events, each with `shown_points` (its own, or its quarter's rule default),
+    `points_are_default` and `not_counted` (why it does not count, or ""); one query
+    for the settings, one for the locked quarters."""
 
     events = list(events)
     settings = rule_settings_by_quarter(qids={QuarterId.of(event.date) for event in events})
+    locked = locked_quarter_ids() if events else set()
     for event in events:
+        event.not_counted = event_not_counted_reason(event=event, locked=locked)
         event.shown_points = event_points(
             event.kind, event.points, settings[QuarterId.of(event.date)]
         )
@@ -113,4 +169,31 @@ def event_for_queue(*, user: User, pk: int) -> Event | None:
         .select_related("employee__department", "feedback_message", "ruled_by")
         .filter(pk=pk)
         .first()
+    )
+
+
+def event_history(*, user: User, pk: int) -> tuple[Event, list] | None:
+    """One event a ledger reader may see, with its rulings newest first; None otherwise."""
+
+    if not may_open_event_ledger(user):
+        return None
+    event = (
+        Event.objects.visible_to(user)
+        .select_related("employee__department", "ruled_by", "created_by")
+        .filter(pk=pk)
+        .first()
+    )
+    if event is None:
+        return None
+    rulings = list(event.rulings.select_related("ruled_by"))
+    return event_lines(events=[event])[0], rulings
+
+
+def event_pending_in(*, quarter: Quarter) -> EventQuerySet:
+    """The events of `quarter` still pending: the close page names them (rules.md section 5)."""
+    return (
+        Event.objects.pending()
+        .in_quarter(quarter)
+        .select_related("employee__department")
+        .order_by("date", "id")
     )

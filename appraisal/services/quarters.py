@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from appraisal.lifecycle import Action, assert_allowed
 from appraisal.models import (
     DepartmentReview,
+    Event,
     Objection,
     ObjectionStatus,
     Quarter,
@@ -118,7 +119,8 @@ def quarter_reopen(*, quarter: Quarter, reopened_by: User, reason: str) -> Quart
     """The office reopens a closed, unapproved quarter so its sheets and events can change.
 
     The results stay (with the departments' withdrawals) until the next close
-    recomputes them; the departments review their lists again.
+    recomputes them; the departments review their lists again. Events kept for
+    the record while it was closed count from then on (rules.md section 4).
     """
     _assert_office(reopened_by, _("Only the appraisal office reopens a quarter."))
     reason = _required_reason(reason)
@@ -131,6 +133,8 @@ def quarter_reopen(*, quarter: Quarter, reopened_by: User, reason: str) -> Quart
     DepartmentReview.objects.filter(quarter=quarter).update(
         status=ReviewStatus.REVIEWING, submitted_by=None, submitted_at=None
     )
+    # What arrived or was ruled for the record while it was closed counts from the next close.
+    Event.objects.in_quarter(quarter).filter(for_the_record=True).update(for_the_record=False)
     _log(quarter=quarter, action=QuarterAction.REOPEN, by=reopened_by, reason=reason)
     return quarter
 

@@ -106,6 +106,10 @@ def test_office_rules_a_wechat_complaint_valid_and_it_disqualifies(
     assert "“爱装不装”" in row.locator("[data-field=note]").inner_text()
 
     row.locator("button[data-rule=valid]").click()
+    # A ruling that disqualifies shows that and waits for the office to confirm it.
+    page.wait_for_selector(f"#queue-row-{complaint.pk}[data-state=confirm]")
+    assert "张伟" in page.locator(f"#queue-row-{complaint.pk} [data-consequence]").inner_text()
+    page.locator(f"#queue-row-{complaint.pk} button[data-rule=confirm]").click()
     page.wait_for_selector(f"#queue-row-{complaint.pk}[data-state=ruled]")
     assert page.get_attribute(f"#queue-row-{complaint.pk} [data-ruled]", "data-ruled") == "valid"
     complaint.refresh_from_db()

@@ -16,7 +16,7 @@ from appraisal.models import (
     QuarterResult,
     QuarterStatus,
 )
-from appraisal.tests.factories import ObjectionFactory, QuarterFactory
+from appraisal.tests.factories import EventFactory, ObjectionFactory, QuarterFactory
 from appraisal.tests.services.quarter_world import (
     NOTICE_END,
     PUBLISHED_ON,
@@ -176,3 +176,15 @@ def test_finalize_due_quarters_command_refuses_a_bad_date(today):
     assert today in str(caught.value)
     quarter.refresh_from_db()
     assert quarter.status == QuarterStatus.PUBLISHED
+
+
+def test_close_quarter_command_warns_and_names_the_pending_events():
+    QuarterFactory(year=2026, number=3)
+    employee = EmployeeFactory(name="李四")
+    add_sheets(employee, ["96"])
+    EventFactory(employee=employee, date=datetime.date(2026, 9, 30))
+
+    out, err = run("close_quarter", "2026Q3")
+
+    assert "2026Q3" in out
+    assert "2026-09-30" in err and "李四" in err

@@ -455,7 +455,7 @@ def test_ruling_without_javascript_redirects_back_to_the_queue(client, office, e
     back = reverse("appraisal:event_queue") + "?source=wechat"
 
     response = login(client, office).post(
-        rule_url(event), {"validity": "valid", "reason": "", "next": back}
+        rule_url(event), {"validity": "valid", "reason": "", "next": back, "confirmed": "1"}
     )
 
     assert response.status_code == 302
@@ -550,7 +550,7 @@ def test_a_redirect_target_off_the_site_is_ignored(client, office, employee, tod
     event = wechat_complaint(employee, today)
 
     response = login(client, office).post(
-        rule_url(event), {"validity": "valid", "next": "https://evil.example/"}
+        rule_url(event), {"validity": "valid", "next": "https://evil.example/", "confirmed": "1"}
     )
 
     assert response.url == reverse("appraisal:event_queue")

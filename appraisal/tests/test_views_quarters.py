@@ -22,6 +22,7 @@ from appraisal.models import (
     Approval,
     AwardTier,
     DepartmentReview,
+    Event,
     EventKind,
     Objection,
     ObjectionChannel,
@@ -295,13 +296,30 @@ def test_the_close_page_says_what_closing_will_do(client, world):
 def test_the_office_closes_the_quarter(client, world):
     login(client, world, "office")
 
-    response = client.post(url("quarter_close", CODE))
+    response = client.post(url("quarter_close", CODE), {"with_pending": "on"})
 
     assert response.status_code == 302
     assert response["Location"] == url("quarter", CODE)
     assert status_of(world) == QuarterStatus.CLOSED
     assert QuarterResult.objects.filter(quarter=world.quarter).count() == 5
     assert flashed(response)
+
+
+def test_closing_with_pending_events_lists_them_and_needs_the_office_to_confirm(client, world):
+    pending = list(Event.objects.pending().in_quarter(world.quarter))
+    assert pending
+    login(client, world, "office")
+
+    page = client.get(url("quarter_close", CODE)).content.decode()
+    refused = client.post(url("quarter_close", CODE))
+
+    assert 'id="close-pending"' in page and f'data-event="{pending[0].pk}"' in page
+    assert "data-what-stops" in page
+    assert refused.status_code == 200
+    assert 'name="with_pending"' in refused.content.decode()
+    assert status_of(world) == QuarterStatus.OPEN
+    client.post(url("quarter_close", CODE), {"with_pending": "on"})
+    assert status_of(world) == QuarterStatus.CLOSED
 
 
 def test_closing_before_the_last_day_needs_the_close_early_box(client, world):

@@ -8,7 +8,7 @@ see are 404.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -18,11 +18,12 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from appraisal.forms import EventEntryForm, EventLedgerQueryForm, EventRuleForm
-from appraisal.models import Event, EventSource, EventValidity
+from appraisal.forms import EventEntryForm, EventLedgerQueryForm, EventReruleForm, EventRuleForm
+from appraisal.models import EventSource, EventValidity
 from appraisal.rules import QuarterId
 from appraisal.selectors.events import (
     event_for_queue,
+    event_history,
     event_ledger,
     event_ledger_departments,
     event_lines,
@@ -30,7 +31,7 @@ from appraisal.selectors.events import (
     event_queue_for,
 )
 from appraisal.selectors.grid import quarter_for_day
-from appraisal.services import event_enter, event_queue_rule
+from appraisal.services import event_enter, event_queue_rule, event_rerule, needs_confirmation
 from employees.permissions import (
     may_open_event_ledger,
     may_record_events,
@@ -162,67 +163,93 @@ def _back_to_queue(request: HttpRequest) -> str:
     return _queue_url()
 
 
+def _queue_rule(request: HttpRequest, event: object, form: EventRuleForm) -> tuple:
+    """(ruled event or None, error sentences, consequences to confirm)."""
+    if not form.is_valid():
+        return None, form.error_messages(), []
+    try:
+        ruled = event_queue_rule(
+            event=event,
+            validity=form.cleaned_data["validity"],
+            ruled_by=request.user,
+            reason=form.cleaned_data["reason"],
+            confirmed=form.cleaned_data["confirmed"],
+        )
+    except ValidationError as error:
+        if needs_confirmation(error):
+            return None, [], error.messages
+        return None, form.add_service_error(error), []
+    return ruled, [], []
+
+
 @role_required(may_rule_events)
 @require_POST
 def event_rule_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Rule one pending event valid or invalid (with a reason).
 
-    With htmx the answer is the queue's row in its new state (or with the
-    form's errors); without JavaScript a redirect back to the queue with a message.
+    A ruling that disqualifies or fines someone first answers with that
+    consequence and a button to confirm it. With htmx the answer is the queue's
+    row; without JavaScript a confirmation page, or a redirect back to the queue.
     """
     event = event_for_queue(user=request.user, pk=pk)
     if event is None:
         raise Http404
     form = EventRuleForm(request.POST)
-    event, ruled, row_errors = _rule(request, form=form, event=event)
+    ruled, error_messages, consequences = _queue_rule(request, event, form)
+    context = {"form": form, "ruled": ruled is not None, "row_errors": error_messages}
+    context |= {"consequences": consequences, "back": _back_to_queue(request)}
     if request.htmx:
-        event = event_for_queue(user=request.user, pk=pk)
-        return render(
-            request,
-            "appraisal/events/queue.html#queue_row",
-            {
-                "line": event_lines(events=[event])[0],
-                "form": form,
-                "ruled": ruled,
-                "row_errors": row_errors,
-                "back": _back_to_queue(request),
-            },
-        )
-    _report_ruling(request, event=event, ruled=ruled, problems=row_errors or form.error_messages())
+        context["line"] = event_lines(events=[event_for_queue(user=request.user, pk=pk)])[0]
+        return render(request, "appraisal/events/queue.html#queue_row", context)
+    if consequences:
+        context["line"] = event_lines(events=[event])[0]
+        return render(request, "appraisal/events/confirm_ruling.html", context)
+    names = {"kind": event.get_kind_display(), "name": event.employee.name}
+    if ruled is not None:
+        names["validity"] = ruled.get_validity_display()
+        messages.success(request, _("%(kind)s of %(name)s ruled %(validity)s.") % names)
+    else:
+        names["problems"] = " ".join(error_messages)
+        messages.error(request, _("%(kind)s of %(name)s: not ruled. %(problems)s") % names)
     return redirect(_back_to_queue(request))
 
 
-def _rule(
-    request: HttpRequest, *, form: EventRuleForm, event: Event
-) -> tuple[Event, bool, list[str]]:
-    """Rule `event` as the form says: the event as it now stands, whether it was ruled,
-    and the errors that belong to no field."""
+# --- One event: its rulings, and the office's correction ---------------------------
+
+
+@role_required(may_open_event_ledger)
+@require_http_methods(["GET", "HEAD", "POST"])
+def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """An event and every ruling of it; the office re-rules it here, with a reason."""
+    found = event_history(user=request.user, pk=pk)
+    if found is None:
+        raise Http404
+    event, rulings = found
+    form = EventReruleForm(request.POST or None) if may_rule_events(request.user) else None
+    consequences: list[str] = []
+    if request.method == "POST":
+        if form is None:
+            raise PermissionDenied
+        consequences, done = _rerule(request, form=form, event=event)
+        if done:
+            messages.success(request, _("The ruling is corrected and kept in the history."))
+            return redirect("appraisal:event_detail", pk=pk)
+    context = {"line": event, "rulings": rulings, "form": form, "consequences": consequences}
+    return render(request, "appraisal/events/detail.html", context)
+
+
+def _rerule(
+    request: HttpRequest, *, form: EventReruleForm, event: object
+) -> tuple[list[str], bool]:
+    """(consequences to confirm, whether the ruling was saved)."""
     if not form.is_valid():
-        return event, False, form.error_messages()
+        return [], False
     try:
-        event = event_queue_rule(
-            event=event,
-            validity=form.cleaned_data["validity"],
-            ruled_by=request.user,
-            reason=form.cleaned_data["reason"],
-        )
+        event_rerule(event=event, ruled_by=request.user, **form.cleaned_data)
     except ValidationError as error:
-        return event, False, form.add_service_error(error)
-    return event, True, []
-
-
-def _report_ruling(request: HttpRequest, *, event: Event, ruled: bool, problems: list[str]) -> None:
-    # Without JavaScript the queue reloads; the message says what became of the row.
-    names = {"kind": event.get_kind_display(), "name": event.employee.name}
-    if ruled:
-        messages.success(
-            request,
-            _("%(kind)s of %(name)s ruled %(validity)s.")
-            % {**names, "validity": event.get_validity_display()},
-        )
-    else:
-        messages.error(
-            request,
-            _("%(kind)s of %(name)s: not ruled. %(problems)s")
-            % {**names, "problems": " ".join(problems)},
-        )
+        if needs_confirmation(error):
+            return error.messages, False
+        for message in form.add_service_error(error):
+            form.add_error(None, message)
+        return [], False
+    return [], True

@@ -24,7 +24,8 @@ from appraisal import lifecycle
 from appraisal.exports import payout_workbook_write, results_workbook_write
 from appraisal.forms import QuarterCloseForm, QuarterConfirmForm, QuarterReasonForm
 from appraisal.lifecycle import Action
-from appraisal.models import Quarter
+from appraisal.models import Quarter, QuarterStatus
+from appraisal.selectors.events import event_pending_in
 from appraisal.selectors.quarters import (
     quarter_actions_for,
     quarter_close_preview,
@@ -110,7 +111,10 @@ def quarter_close_view(request: HttpRequest, code: str) -> HttpResponse:
     """GET: what closing will do; POST: close (or recompute) the quarter."""
     quarter = quarter_or_404(code)
     today = timezone.localdate()
-    form = QuarterCloseForm(posted(request))
+    pending = list(event_pending_in(quarter=quarter))
+    # Confirmed once, at the first close; a recompute changes nothing about them.
+    first_close = quarter.status == QuarterStatus.OPEN
+    form = QuarterCloseForm(posted(request), pending=len(pending) if first_close else 0)
 
     def close() -> str:
         report = quarter_close(
@@ -130,7 +134,10 @@ def quarter_close_view(request: HttpRequest, code: str) -> HttpResponse:
         page="close",
         form=form,
         refusal=lifecycle.refusal_for(Action.CLOSE, quarter),
-        extra={"preview": quarter_close_preview(quarter=quarter, today=today)},
+        extra={
+            "preview": quarter_close_preview(quarter=quarter, today=today),
+            "pending": pending,
+        },
     )
 
 

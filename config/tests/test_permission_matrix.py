@@ -199,7 +199,10 @@ def write(world, action):
     closed, published, open_ = CLOSED.code, PUBLISHED.code, OPEN.code
     settings = RuleSettings.objects.get(quarter=world.open)
     return {
-        "close": (reverse("appraisal:quarter_close", args=[open_]), {"force": "on"}),
+        "close": (
+            reverse("appraisal:quarter_close", args=[open_]),
+            {"force": "on", "with_pending": "on"},
+        ),
         "reopen": (reverse("appraisal:quarter_reopen", args=[closed]), {"reason": "补录"}),
         "submit": (
             reverse("appraisal:results_submit", args=[closed, world.dept.pk]),

@@ -20,6 +20,7 @@ from appraisal.models import (
     DepartmentReview,
     Event,
     EventKind,
+    EventRuling,
     EventSource,
     Objection,
     Quarter,
@@ -128,6 +129,9 @@ def one_of_each(office) -> dict[type[models.Model], models.Model]:
         DailySheet: sheet,
         SheetRevision: SheetRevisionFactory(sheet=sheet, changed_by=office),
         Event: EventFactory(employee=employee),
+        EventRuling: EventRuling.objects.create(
+            event=feedback_event, ruled_by=office, new_validity="invalid", reason="重复"
+        ),
         Objection: ObjectionFactory(quarter=quarter, employee=employee),
         QuarterResult: result,
         DepartmentReview: DepartmentReviewFactory(quarter=quarter, department=employee.department),

@@ -19,6 +19,6 @@ def office(db):
 def rates(settings):
     """Small limits, so the tests reach them quickly."""
     settings.FEEDBACK_RATE_PER_ADDRESS = 2
-    settings.FEEDBACK_RATE_PER_EMPLOYEE = 3
+    settings.FEEDBACK_RATE_PER_ADDRESS_PER_EMPLOYEE = 2
     settings.FEEDBACK_RATE_WINDOW_SECONDS = 3600
     return settings

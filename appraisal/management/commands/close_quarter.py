@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.utils.translation import gettext as _
 
 from appraisal.management.commandline import quarter_from_code, refusal
+from appraisal.selectors.events import event_pending_in
 from appraisal.services import quarter_close
 
 
@@ -25,6 +26,17 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, **options: object) -> None:
         quarter = quarter_from_code(str(options["quarter"]))
+        # rules.md section 5, "pending at close": they do not count; say which.
+        for event in event_pending_in(quarter=quarter):
+            self.stderr.write(
+                _("Warning: still pending, will not count: %(day)s %(number)s %(name)s %(kind)s")
+                % {
+                    "day": event.date.isoformat(),
+                    "number": event.employee.number,
+                    "name": event.employee.name,
+                    "kind": event.get_kind_display(),
+                }
+            )
         try:
             report = quarter_close(quarter=quarter, closed_by=None, force=bool(options["force"]))
         except ValidationError as error:
