@@ -53,3 +53,18 @@ def groups_not_grantable_by(actor: User, groups: list[Group]) -> list[Group]:
         }
         <= held
     ]
+
+
+def may_issue_slips(user: User) -> bool:
+    """HR and the office print activation slips (and so reset an employee's password)."""
+    return user.is_authenticated and (user.is_office or user.is_hr)
+
+
+def may_name_heads(user: User) -> bool:
+    """The office names department heads; it is the one role an employee's login may hold."""
+    return user.is_authenticated and user.is_office
+
+
+def may_see_customer_contacts(user: User) -> bool:
+    """Customers' contact details are for the office, which rules on their feedback."""
+    return user.is_authenticated and user.is_office

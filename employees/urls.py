@@ -8,4 +8,8 @@ urlpatterns = [
     path("", views.employee_list, name="list"),
     path("import/", views.employee_import, name="import"),
     path("import/template.xlsx", views.employee_import_template, name="import_template"),
+    path("accounts/", views.accounts, name="accounts"),
+    path("accounts/slips/<int:department_id>/", views.slips_department, name="slips_department"),
+    path("accounts/slip/", views.slip_employee, name="slip_employee"),
+    path("accounts/heads/", views.heads, name="heads"),
 ]

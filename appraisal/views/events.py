@@ -30,6 +30,7 @@ from appraisal.selectors.events import (
     event_lines,
     event_quarter_codes,
     event_queue_for,
+    event_reporters_for,
 )
 from appraisal.services import event_enter, event_queue_rule
 from employees.permissions import require_office
@@ -75,7 +76,7 @@ def ledger(request: HttpRequest) -> HttpResponse:
             validity=query.cleaned_data["validity"],
         )
         page = Paginator(found, LEDGER_PAGE_SIZE).get_page(request.GET.get("page"))
-        events = event_lines(events=page.object_list)
+        events = event_reporters_for(events=event_lines(events=page.object_list), user=request.user)
         quarter_code = qid.code
     else:
         quarter_code = current

@@ -42,7 +42,8 @@ from appraisal.tests.factories import (
 from appraisal.tests.guards import advance
 from awards.models import AwardBadge, WorkBadge
 from awards.services import work_badge_issue
-from employees.models import Department, Employee, Role, User
+from employees.accounts import activation_issue
+from employees.models import AccountActivation, Department, Employee, Role, User
 from employees.services import role_groups_sync
 from employees.tests.factories import (
     DepartmentFactory,
@@ -70,6 +71,7 @@ SERVICE_ONLY = [
     WorkBadge,
     AwardBadge,
     Quarter,
+    AccountActivation,
 ]
 EDITABLE = [Department, Employee, User, Criterion]
 
@@ -141,6 +143,11 @@ def one_of_each(office) -> dict[type[models.Model], models.Model]:
             tier=AwardTier.BEST,
             issued_on=datetime.date(2026, 11, 1),
             due_back_on=datetime.date(2027, 3, 31),
+        ),
+        AccountActivation: AccountActivation.objects.get(
+            user__employee=activation_issue(employees=[staff_employee()], issued_by=office)[
+                0
+            ].employee
         ),
     }
 
