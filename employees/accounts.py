@@ -107,7 +107,8 @@ def accounts_sync(
     employees = [
         employee
         for batch in chunks(numbers, 500)
-        for employee in Employee.objects.select_for_update()
+        # Only the employee rows: PostgreSQL locks no nullable side of a join.
+        for employee in Employee.objects.select_for_update(of=("self",))
         .select_related("user")
         .filter(number__in=batch)
     ]
@@ -336,7 +337,7 @@ def activation_check(*, number: str, code: str, for_update: bool = False) -> Acc
     )
     activations = AccountActivation.objects.select_related("user", "user__employee")
     if for_update:
-        activations = activations.select_for_update()
+        activations = activations.select_for_update(of=("self",))
     activation = activations.filter(user__employee__number=number.strip()).first()
     if activation is None or not constant_time_compare(
         activation.code_hash, activation_code_hash(code)
