@@ -214,6 +214,8 @@ FEEDBACK_RATE_PER_ADDRESS_PER_EMPLOYEE = env.int(
 )
 FEEDBACK_RATE_WINDOW_SECONDS = env.int("FEEDBACK_RATE_WINDOW_SECONDS", default=3600)
 # The address printed in badge QR codes, e.g. https://smile.example.com
+# Days an activation code on an employee's slip works before HR must issue a new one.
+ACTIVATION_CODE_DAYS = env.int("ACTIVATION_CODE_DAYS", default=30)
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000" if DEBUG else "")
 
 LOGGING = {

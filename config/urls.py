@@ -16,6 +16,7 @@ admin.site.index_title = _("Records")
 urlpatterns = [
     path("", employee_views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("activate/", employee_views.activate, name="activate"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -17,7 +17,16 @@ from django.http import HttpRequest
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from employees.models import PRIVILEGED_ROLES, Department, Employee, Role, UploadJob, User
+from employees.accounts import account_leavers_deactivate, accounts_sync
+from employees.models import (
+    PRIVILEGED_ROLES,
+    AccountActivation,
+    Department,
+    Employee,
+    Role,
+    UploadJob,
+    User,
+)
 from employees.permissions import groups_not_grantable_by, login_guarded_from
 
 
@@ -134,6 +143,45 @@ class EmployeeAdmin(VisibleToAdmin):
     @admin.display(description=_("department kind"), ordering="department__kind")
     def department_kind(self, obj: Employee) -> str:
         return obj.department.get_kind_display()
+
+    def get_form(
+        self, request: HttpRequest, obj: Employee | None = None, change: bool = False, **kwargs
+    ) -> type[ModelForm]:
+        form = super().get_form(request, obj, change=change, **kwargs)
+
+        class NoRoleLoginForm(form):
+            def clean(self) -> dict:
+                cleaned_data = super().clean()
+                login = cleaned_data.get("user")
+                # The model lets a head keep the login the heads service gave
+                # them; attaching any login with a role here stays refused.
+                if "user" in self.changed_data and login is not None and login.holds_role:
+                    self.add_error("user", _login_holds_role_error(login))
+                return cleaned_data
+
+        return NoRoleLoginForm
+
+    def save_model(
+        self, request: HttpRequest, obj: Employee, form: ModelForm, change: bool
+    ) -> None:
+        super().save_model(request, obj, form, change)
+        if not change:
+            # A new employee gets their login at once, like an imported one.
+            accounts_sync(numbers=[obj.number])
+            obj.refresh_from_db(fields=["user"])
+        else:
+            account_leavers_deactivate(numbers=[obj.number])
+
+
+@admin.register(AccountActivation)
+class AccountActivationAdmin(ServiceOnlyAdmin):
+    """Who has a pending or used activation code; the codes themselves are never stored."""
+
+    list_display = ("user", "issued_at", "expires_at", "used_at", "issued_by")
+    list_filter = ("used_at",)
+    search_fields = ("user__username", "user__employee__name")
+    list_select_related = ("user", "issued_by")
+    exclude = ("code_hash",)
 
 
 class RoleFilter(admin.SimpleListFilter):
@@ -300,3 +348,11 @@ class UploadJobAdmin(ServiceOnlyAdmin):
     list_filter = ("kind", "status")
     # The file itself is not shown: it is a staff list, and it is gone once the job ends.
     exclude = ("content",)
+
+
+def _login_holds_role_error(login: User) -> str:
+    return gettext(
+        "Login: %(username)s holds a role or admin access (office, HR, "
+        "department head, staff status or superuser), so it cannot be an "
+        "employee's own login."
+    ) % {"username": login.username}

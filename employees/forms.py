@@ -57,3 +57,54 @@ class EmployeeImportForm(forms.Form):
         if upload.size is not None and upload.size > settings.IMPORT_MAX_BYTES:
             raise self._too_big_error()
         return upload
+
+
+class EmployeeNumberForm(forms.Form):
+    """One employee, by number: a new slip, or naming a head."""
+
+    number = forms.CharField(label=_("Employee number"), max_length=20)
+
+
+class ActivationForm(forms.Form):
+    """An employee's first login: the number and code from the slip, then their own password.
+
+    The code is checked here (`activation_check`, a read) and again by
+    `activation_use` when it writes, which uses the code up.
+    """
+
+    number = forms.CharField(label=_("Employee number"), max_length=20)
+    code = forms.CharField(label=_("Activation code"), max_length=40)
+    password1 = forms.CharField(
+        label=_("New password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password2 = forms.CharField(
+        label=_("New password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self) -> dict[str, object]:
+        from django.contrib.auth.password_validation import validate_password
+
+        from employees.accounts import activation_check
+
+        cleaned = super().clean()
+        number, code = cleaned.get("number"), cleaned.get("code")
+        if not number or not code:
+            return cleaned
+        try:
+            login = activation_check(number=number, code=code).user
+        except forms.ValidationError as exc:
+            self.add_error("code", exc)
+            return cleaned
+        password1, password2 = cleaned.get("password1"), cleaned.get("password2")
+        if password1 and password2 and password1 != password2:
+            self.add_error("password2", _("The two passwords differ."))
+        elif password1:
+            try:
+                validate_password(password1, login)
+            except forms.ValidationError as exc:
+                self.add_error("password1", exc)
+        return cleaned

@@ -264,7 +264,7 @@ class Employee(models.Model):
             errors = exc.update_error_dict(errors)
         if "user" not in (exclude or ()) and "user" not in errors and self.user_id is not None:
             login = User.objects.filter(pk=self.user_id).first()
-            if login is not None and login.holds_role:
+            if login is not None and login.holds_role and not self._is_own_head_login(login):
                 errors.setdefault("user", []).append(
                     ValidationError(
                         _(
@@ -278,6 +278,26 @@ class Employee(models.Model):
                 )
         if errors:
             raise ValidationError(errors)
+
+    def _is_own_head_login(self, login: User) -> bool:
+        """The one role an employee's own login may hold: head of their own department.
+
+        Only `account_head_name` gives it, to the login already tied to this
+        employee (named after their number), so attaching a login that holds a
+        role is still refused, in the admin and anywhere else.
+        """
+        if login.is_staff or login.is_superuser or login.username != self.number:
+            return False
+        if login.department_id is None or login.department_id != self.department_id:
+            return False
+        roles = set(
+            login.groups.filter(name__in=[role.value for role in PRIVILEGED_ROLES]).values_list(
+                "name", flat=True
+            )
+        )
+        if roles != {Role.DEPARTMENT_HEAD.value}:
+            return False
+        return self.pk is not None and Employee.objects.filter(pk=self.pk, user=login).exists()
 
 
 # --- Uploads run as background jobs ----------------------------------------------------
@@ -358,3 +378,54 @@ class UploadJob(models.Model):
     @property
     def is_running(self) -> bool:
         return self.status in UploadJobStatus.running()
+
+
+# --- Activation slips: a login for every employee ---------------------------------------
+
+
+class AccountActivationQuerySet(models.QuerySet):
+    def pending(self) -> AccountActivationQuerySet:
+        return self.filter(used_at__isnull=True)
+
+
+class AccountActivation(models.Model):
+    """The one-time code on an employee's activation slip, as a keyed hash.
+
+    One row per login: issuing a new slip overwrites the hash, so the old code
+    stops working. The code itself is never stored; it exists only on the
+    slip sheet printed when it was issued.
+    """
+
+    user = models.OneToOneField(
+        User,
+        verbose_name=_("login"),
+        on_delete=models.CASCADE,
+        related_name="activation",
+    )
+    code_hash = models.CharField(_("code hash"), max_length=128)
+    issued_at = models.DateTimeField(_("issued at"))
+    expires_at = models.DateTimeField(_("expires at"))
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+    issued_by = models.ForeignKey(
+        User,
+        verbose_name=_("issued by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    objects = AccountActivationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("activation code")
+        verbose_name_plural = _("activation codes")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=models.F("issued_at")),
+                name="activation_expires_after_issue",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.user)

@@ -279,6 +279,21 @@ class Access:
             raise AttributeError(name) from error
 
 
+# --- Logins for every employee ----------------------------------------------------------
+
+
+@_predicate
+def may_issue_slips(user: Any) -> bool:
+    """HR and the office print activation slips (and so reset an employee's password)."""
+    return is_hr(user) or is_office(user)
+
+
+@_predicate
+def may_name_heads(user: Any) -> bool:
+    """The office names department heads; it is the one role an employee's login may hold."""
+    return is_office(user)
+
+
 # --- The year end (rules.md section 7) ------------------------------------------------
 
 

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from employees.accounts import accounts_sync
 from employees.models import (
     Department,
     DepartmentKind,
@@ -62,6 +63,8 @@ def role_groups_sync() -> None:
 # --- Import from Excel (interfaces.md: import_employees) ----------------------------
 
 EMPLOYEE_HEADERS = ("工号", "姓名", "部门", "部门类别", "岗位", "用工形式", "是否主管")
+# Optional trailing column: 是 names the employee head of their department (accounts_sync).
+HEAD_HEADER = "部门负责人"
 DEPARTMENT_KIND_NAMES: dict[str, DepartmentKind] = {
     "职能": DepartmentKind.FUNCTIONAL,
     "一线": DepartmentKind.FRONTLINE,
@@ -114,6 +117,7 @@ class _EmployeeRow:
     position: str
     employment_form: EmploymentForm | None
     is_supervisor: bool
+    is_head: bool | None = None
 
 
 @dataclass(slots=True)
@@ -192,6 +196,13 @@ def _employee_row(row: Row, problems: Problems) -> _EmployeeRow | None:
         problems.add(
             row.number, _("%(column)s: %(problem)s") % {"column": "是否主管", "problem": exc}
         )
+    is_head = None
+    try:
+        is_head = parse_yes_no(row[HEAD_HEADER])
+    except CellError as exc:
+        problems.add(
+            row.number, _("%(column)s: %(problem)s") % {"column": HEAD_HEADER, "problem": exc}
+        )
     if problems.count > before or number is None or name is None or department is None:
         return None
     return _EmployeeRow(
@@ -203,12 +214,19 @@ def _employee_row(row: Row, problems: Problems) -> _EmployeeRow | None:
         position=position,
         employment_form=form,
         is_supervisor=is_supervisor,
+        is_head=is_head,
     )
 
 
 def _import_plan(*, source: Source, name: str, progress: Progress | None) -> _ImportPlan:
     """Read and check the whole workbook; ImportRejected lists every bad row."""
-    rows = read_rows(source, name=name, headers=EMPLOYEE_HEADERS, progress=progress)
+    rows = read_rows(
+        source,
+        name=name,
+        headers=(*EMPLOYEE_HEADERS, HEAD_HEADER),
+        required=EMPLOYEE_HEADERS,
+        progress=progress,
+    )
     problems = Problems(name)
     parsed: list[_EmployeeRow] = []
     first_row: dict[str, int] = {}
@@ -420,6 +438,9 @@ def employees_import(
         to_update,
         ["name", "department", "position", "employment_form", "is_supervisor"],
         batch_size=_IMPORT_BATCH,
+    )
+    accounts_sync(
+        numbers=[item.number for item in parsed], heads={i.number: i.is_head for i in parsed}
     )
     return EmployeeImportReport(
         name=name,

@@ -1,7 +1,10 @@
 import io
 
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login as auth_login
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.files.uploadhandler import (
     FileUploadHandler,
     SkipFile,
@@ -10,13 +13,28 @@ from django.core.files.uploadhandler import (
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from employees.forms import EmployeeImportForm
-from employees.models import UploadJob, UploadKind
-from employees.permissions import may_import_employees, role_required, starts_on_own_page
-from employees.selectors import employee_list_for
+from employees.accounts import (
+    account_head_name,
+    account_head_remove,
+    activation_candidates,
+    activation_issue,
+    activation_use,
+)
+from employees.forms import ActivationForm, EmployeeImportForm, EmployeeNumberForm
+from employees.models import Department, Employee, UploadJob, UploadKind
+from employees.permissions import (
+    may_import_employees,
+    may_issue_slips,
+    may_name_heads,
+    role_required,
+    starts_on_own_page,
+)
+from employees.selectors import account_overview, department_heads, employee_list_for
 from employees.services import EMPLOYEE_HEADERS
 from employees.uploads import upload_job_confirm, upload_job_start
 
@@ -194,4 +212,129 @@ def employee_import_template(request: HttpRequest) -> FileResponse:
         as_attachment=True,
         filename="employees-template.xlsx",
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+# --- Logins: activation slips, the activation page, department heads --------------------
+
+
+def _activation_url(request: HttpRequest) -> str:
+    path = reverse("activate")
+    base = settings.PUBLIC_BASE_URL.rstrip("/")
+    return f"{base}{path}" if base else request.build_absolute_uri(path)
+
+
+@role_required(may_issue_slips)
+@require_GET
+def accounts(request: HttpRequest) -> HttpResponse:
+    """HR's page: logins per department, slips per department or for one employee."""
+    return render(
+        request,
+        "employees/accounts.html",
+        {"departments": account_overview(), "form": EmployeeNumberForm(request.GET or None)},
+    )
+
+
+def _slip_sheet(request: HttpRequest, slips: list, title: str) -> HttpResponse:
+    # Five slips to an A4 sheet: each is a cut-out strip.
+    sheets = [slips[i : i + 5] for i in range(0, len(slips), 5)]
+    return render(
+        request,
+        "employees/slips.html",
+        {
+            "sheets": sheets,
+            "count": len(slips),
+            "title": title,
+            "activation_url": _activation_url(request),
+        },
+    )
+
+
+@role_required(may_issue_slips)
+@require_http_methods(["GET", "POST"])
+def slips_department(request: HttpRequest, department_id: int) -> HttpResponse:
+    """GET asks to confirm; POST issues new codes and shows the sheet (codes exist only there)."""
+    department = get_object_or_404(Department, pk=department_id)
+    employees = activation_candidates(department=department)
+    if request.method == "POST" and employees:
+        slips = activation_issue(employees=employees, issued_by=request.user)
+        return _slip_sheet(request, slips, department.name)
+    return render(
+        request,
+        "employees/slips_confirm.html",
+        {"department": department, "employees": employees},
+    )
+
+
+@role_required(may_issue_slips)
+@require_http_methods(["GET", "POST"])
+def slip_employee(request: HttpRequest) -> HttpResponse:
+    """A new slip for one employee (a forgotten password); their old code stops working."""
+    form = EmployeeNumberForm(request.POST or request.GET or None)
+    employee = None
+    if form.is_valid():
+        employee = Employee.objects.filter(number=form.cleaned_data["number"].strip()).first()
+        if employee is None:
+            form.add_error("number", _("No employee has this number."))
+    if employee is not None and request.method == "POST":
+        slips = activation_issue(employees=[employee], issued_by=request.user)
+        if slips:
+            return _slip_sheet(request, slips, str(employee))
+        form.add_error("number", _("This employee has left or their login is switched off."))
+        employee = None
+    return render(request, "employees/slip_confirm.html", {"form": form, "employee": employee})
+
+
+@require_http_methods(["GET", "POST"])
+def activate(request: HttpRequest) -> HttpResponse:
+    """The address on the slip: number and code, then the employee's own password."""
+    if request.method == "POST":
+        form = ActivationForm(request.POST)
+        if form.is_valid():
+            try:
+                login = activation_use(
+                    number=form.cleaned_data["number"],
+                    code=form.cleaned_data["code"],
+                    password=form.cleaned_data["password1"],
+                )
+            except ValidationError as exc:
+                form.add_error("code", exc)
+            else:
+                auth_login(request, login, backend="django.contrib.auth.backends.ModelBackend")
+                messages.success(request, _("Your password is set. Welcome!"))
+                return redirect("home")
+    else:
+        form = ActivationForm(initial={"number": request.GET.get("number", "")})
+    return render(request, "employees/activate.html", {"form": form})
+
+
+@role_required(may_name_heads)
+@require_http_methods(["GET", "POST"])
+def heads(request: HttpRequest) -> HttpResponse:
+    """The office names and removes department heads."""
+    form = EmployeeNumberForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        employee = Employee.objects.filter(number=form.cleaned_data["number"].strip()).first()
+        if employee is None:
+            form.add_error("number", _("No employee has this number."))
+        else:
+            try:
+                if request.POST.get("action") == "remove":
+                    account_head_remove(employee=employee)
+                    messages.success(
+                        request, _("%(employee)s is no longer a head.") % {"employee": employee}
+                    )
+                else:
+                    account_head_name(employee=employee)
+                    messages.success(
+                        request,
+                        _("%(employee)s now heads %(department)s.")
+                        % {"employee": employee, "department": employee.department},
+                    )
+            except ValidationError as exc:
+                form.add_error("number", exc)
+            else:
+                return redirect("employees:heads")
+    return render(
+        request, "employees/heads.html", {"departments": department_heads(), "form": form}
     )

@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from appraisal.models import Event, EventQuerySet, Quarter
+from appraisal.models import Event, EventQuerySet, EventSource, Quarter
 from appraisal.rules import (
     DISQUALIFIES_NEXT_QUARTER,
     DISQUALIFIES_THIS_QUARTER,
@@ -18,7 +18,10 @@ from appraisal.rules import (
 from appraisal.selectors.grid import score_text
 from appraisal.selectors.month import rule_settings_by_quarter
 from employees.models import Department, DepartmentQuerySet, User
-from employees.permissions import may_open_event_ledger, may_rule_events
+from employees.permissions import may_open_event_ledger, may_rule_events, sees_contacts
+
+# Events whose `reported_by` is a customer's own contact (name, phone, WeChat id).
+CUSTOMER_SOURCES = frozenset({EventSource.CUSTOMER, EventSource.WECHAT, EventSource.HOTLINE})
 
 # --- The event ledger and the office's queue -------------------------------------
 
@@ -100,6 +103,21 @@ def event_lines(*, events: Iterable) -> list:
         )
         event.shown_points_text = score_text(event.shown_points)
         event.points_are_default = event.points is None and event.shown_points is not None
+    return events
+
+
+def event_reporters_for(*, events: Iterable, user: User) -> list:
+    """The events, each with `shown_reported_by`: a customer's contact only for the office.
+
+    Heads and HR read the ledger too, but only the office rules on customers'
+    feedback and may need to call them back.
+    """
+    events = list(events)
+    contacts = sees_contacts(user)
+    for event in events:
+        hidden = not contacts and event.source in CUSTOMER_SOURCES and bool(event.reported_by)
+        event.shown_reported_by = "" if hidden else event.reported_by
+        event.reported_by_hidden = hidden
     return events
 
 

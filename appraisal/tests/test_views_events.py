@@ -554,3 +554,33 @@ def test_a_redirect_target_off_the_site_is_ignored(client, office, employee, tod
     )
 
     assert response.url == reverse("appraisal:event_queue")
+
+
+# --- Customers' contacts are the office's (issue 12, item 8) ------------------------
+
+
+def test_only_the_office_sees_customers_contacts_in_the_ledger(department, employee, today):
+    EventFactory(
+        employee=employee,
+        date=today,
+        kind=EventKind.WECHAT_PRAISE,
+        source=EventSource.WECHAT,
+        reported_by="王女士 13800138000",
+    )
+    EventFactory(
+        employee=employee, date=today, source=EventSource.DEPARTMENT, reported_by="班长李四"
+    )
+    pages = {}
+    for name, login in (
+        ("office", office_user()),
+        ("hr", hr_user()),
+        ("head", head_user(department)),
+    ):
+        client = Client()
+        client.force_login(login)
+        pages[name] = client.get(reverse("appraisal:events")).content.decode()
+
+    assert "13800138000" in pages["office"]
+    for name in ("hr", "head"):
+        assert "13800138000" not in pages[name], name
+        assert "班长李四" in pages[name], name

@@ -29,6 +29,7 @@ from appraisal.selectors.events import (
     event_lines,
     event_quarter_codes,
     event_queue_for,
+    event_reporters_for,
 )
 from appraisal.selectors.grid import quarter_for_day
 from appraisal.services import event_enter, event_queue_rule, event_rerule, needs_confirmation
@@ -63,7 +64,7 @@ def ledger(request: HttpRequest) -> HttpResponse:
         filters = query.ledger_filters()
         found = event_ledger(user=request.user, **filters)
         page = Paginator(found, LEDGER_PAGE_SIZE).get_page(request.GET.get("page"))
-        events = event_lines(events=page.object_list)
+        events = event_reporters_for(events=event_lines(events=page.object_list), user=request.user)
         quarter_code = filters["quarter"].code
     else:
         quarter_code = current

@@ -48,7 +48,16 @@ from appraisal.tests.factories import (
 from appraisal.tests.guards import advance
 from awards.models import AwardBadge, WorkBadge
 from awards.services import work_badge_issue
-from employees.models import Department, Employee, Role, UploadJob, UploadKind, User
+from employees.accounts import activation_issue
+from employees.models import (
+    AccountActivation,
+    Department,
+    Employee,
+    Role,
+    UploadJob,
+    UploadKind,
+    User,
+)
 from employees.services import role_groups_sync
 from employees.tests.factories import (
     DepartmentFactory,
@@ -76,6 +85,7 @@ SERVICE_ONLY = [
     WorkBadge,
     AwardBadge,
     Quarter,
+    AccountActivation,
 ]
 EDITABLE = [Department, Employee, User, Criterion]
 
@@ -160,6 +170,11 @@ def one_of_each(office) -> dict[type[models.Model], models.Model]:
         YearLog: YearLog.objects.create(year=year, action=YearAction.PUBLISH_STARS, by=office),
         ServiceStar: ServiceStar.objects.create(
             year=year, employee=employee, department=employee.department, citation="热情服务"
+        ),
+        AccountActivation: AccountActivation.objects.get(
+            user__employee=activation_issue(employees=[staff_employee()], issued_by=office)[
+                0
+            ].employee
         ),
     }
 

@@ -63,6 +63,8 @@ EXPECTED = {
     "may_nominate_stars": {"head"},
     "may_name_stars": {"office"},
     "may_archive_year": {"office"},
+    "may_issue_slips": {"office", "hr"},
+    "may_name_heads": {"office"},
     "may_list_employees": {"office", "hr", "head"},
     "may_import_employees": {"office", "hr"},
     "may_manage_badges": {"office"},

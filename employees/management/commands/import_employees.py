@@ -24,6 +24,12 @@ The first sheet is read; its first row holds exactly these headers:
             employee's form (a new employee is 正式工).
   是否主管  是 marks a supervisor-and-above, who is not appraised; 否 or
             empty otherwise (also yes/no, 1/0).
+  部门负责人  optional trailing column: 是 names the employee head of their
+            department (their login gets the head role), 否 removes it,
+            empty leaves it as is.
+
+Every appraised employee (and every head) gets a login named after their
+工号, without a usable password: HR prints activation slips for them.
 
 Cells may be text or numbers. All or nothing: on any bad row the command
 lists every problem (file, row, what is wrong), changes nothing and exits
