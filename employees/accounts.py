@@ -25,6 +25,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
 from employees.models import AccountActivation, Department, Employee, Role, User
+from employees.permissions import is_department_head
 from spreadsheets import chunks
 
 # No 0/O, 1/I/L: the code is read off paper and typed on a phone.
@@ -204,7 +205,7 @@ def account_head_name(*, employee: Employee) -> User:
         )
     accounts_sync(numbers=[employee.number], heads={employee.number: True})
     employee.refresh_from_db()
-    if employee.user is None or not employee.user.is_department_head:
+    if employee.user is None or not is_department_head(employee.user):
         raise ValidationError(
             _(
                 "%(employee)s cannot be made head: the login %(number)s belongs to someone "
