@@ -64,27 +64,15 @@ class ExportCommand(BaseCommand):
     ) -> tuple[Quarter, Path, T]:
         """Write the file through a temporary one, so a failure never leaves half a file."""
         from appraisal.exports import export_quarter_get
-        from spreadsheets import workbook_save_atomic
 
-        path = Path(str(options["output"]))
-        if not path.parent.is_dir():
-            raise CommandError(
-                _("Cannot write %(path)s: the folder %(folder)s does not exist.")
-                % {"path": path, "folder": path.parent}
-            )
-        try:
-            quarter = export_quarter_get(code=str(options["quarter"]))
-            result = workbook_save_atomic(path=path, write=lambda handle: write(quarter, handle))
-        except ValidationError as exc:
-            raise CommandError(
-                _("Nothing was written to %(path)s: %(error)s")
-                % {"path": path, "error": " ".join(exc.messages)}
-            ) from exc
-        except OSError as exc:
-            raise CommandError(
-                _("Cannot write %(path)s: %(error)s") % {"path": path, "error": exc}
-            ) from exc
-        return quarter, path, result
+        holder: list[Quarter] = []
+
+        def write_quarter(handle: IO[bytes]) -> T:
+            holder.append(export_quarter_get(code=str(options["quarter"])))
+            return write(holder[0], handle)
+
+        path, result = save_workbook(options, write_quarter)
+        return holder[0], path, result
 
 
 class YearExportCommand(BaseCommand):
@@ -101,23 +89,28 @@ class YearExportCommand(BaseCommand):
         )
 
     def write_year(self, options: dict[str, object], write: Callable[[IO[bytes]], T]) -> Path:
-        from spreadsheets import workbook_save_atomic
+        return save_workbook(options, write)[0]
 
-        path = Path(str(options["output"]))
-        if not path.parent.is_dir():
-            raise CommandError(
-                _("Cannot write %(path)s: the folder %(folder)s does not exist.")
-                % {"path": path, "folder": path.parent}
-            )
-        try:
-            workbook_save_atomic(path=path, write=write)
-        except ValidationError as exc:
-            raise CommandError(
-                _("Nothing was written to %(path)s: %(error)s")
-                % {"path": path, "error": " ".join(exc.messages)}
-            ) from exc
-        except OSError as exc:
-            raise CommandError(
-                _("Cannot write %(path)s: %(error)s") % {"path": path, "error": exc}
-            ) from exc
-        return path
+
+def save_workbook(options: dict[str, object], write: Callable[[IO[bytes]], T]) -> tuple[Path, T]:
+    """Write `-o FILE.xlsx` through a temporary file: all or nothing, errors as CommandError."""
+    from spreadsheets import workbook_save_atomic
+
+    path = Path(str(options["output"]))
+    if not path.parent.is_dir():
+        raise CommandError(
+            _("Cannot write %(path)s: the folder %(folder)s does not exist.")
+            % {"path": path, "folder": path.parent}
+        )
+    try:
+        result = workbook_save_atomic(path=path, write=write)
+    except ValidationError as exc:
+        raise CommandError(
+            _("Nothing was written to %(path)s: %(error)s")
+            % {"path": path, "error": " ".join(exc.messages)}
+        ) from exc
+    except OSError as exc:
+        raise CommandError(
+            _("Cannot write %(path)s: %(error)s") % {"path": path, "error": exc}
+        ) from exc
+    return path, result
