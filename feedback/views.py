@@ -61,6 +61,19 @@ def _mark_sent(request: HttpRequest, once: str) -> None:
         request.session[_SENT_KEY] = [*request.session.get(_SENT_KEY, []), once][-_SENT_KEEP:]
 
 
+def _submit(request: HttpRequest, badge: WorkBadge, form: FeedbackForm) -> None:
+    data = form.cleaned_data
+    feedback_submit(
+        employee=badge.employee,
+        badge=badge,
+        kind=data["kind"],
+        text=data["text"],
+        happened=data["happened"],
+        contact=data["contact"],
+        client_address=client_address(request),
+    )
+
+
 @require_http_methods(["GET", "HEAD", "POST"])
 def employee_feedback(request: HttpRequest, token: str) -> HttpResponse:
     badge = _badge_or_404(token)
@@ -73,15 +86,7 @@ def employee_feedback(request: HttpRequest, token: str) -> HttpResponse:
         if form.is_spam:
             return redirect("feedback:thanks", token=badge.token)
         try:
-            feedback_submit(
-                employee=badge.employee,
-                badge=badge,
-                kind=form.cleaned_data["kind"],
-                text=form.cleaned_data["text"],
-                happened=form.cleaned_data["happened"],
-                contact=form.cleaned_data["contact"],
-                client_address=client_address(request),
-            )
+            _submit(request, badge, form)
         except FeedbackRateLimited as exc:
             return render(
                 request,

@@ -9,7 +9,8 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.utils import timezone
 
-import appraisal.imports
+import appraisal.imports.common
+import appraisal.imports.sheets
 from appraisal.imports import SHEET_HEADERS, sheets_import
 from appraisal.models import (
     LOCKED_STATUSES,
@@ -404,8 +405,10 @@ def test_batches_upsert_and_revise_every_row(path, today, department, monkeypatc
     if not returns_ids:
         # An engine that cannot return upserted ids: the revisions still find their sheets.
         monkeypatch.setattr(type(connection.features), "can_return_rows_from_bulk_insert", False)
-    monkeypatch.setattr(appraisal.imports, "BATCH", 3)
-    monkeypatch.setattr(appraisal.imports, "LOOKUP_BATCH", 2)
+    # The batch sizes are read where they are used: the sheet import and the shared row checks.
+    monkeypatch.setattr(appraisal.imports.sheets, "BATCH", 3)
+    monkeypatch.setattr(appraisal.imports.sheets, "LOOKUP_BATCH", 2)
+    monkeypatch.setattr(appraisal.imports.common, "LOOKUP_BATCH", 2)
     people = [EmployeeFactory(number=f"B{n:03d}", department=department) for n in range(7)]
     for person in people[:3]:
         DailySheetFactory(employee=person, day=today, service=D("40"))
