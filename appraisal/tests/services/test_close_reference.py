@@ -2,7 +2,7 @@
 
 The close computes in bulk (one grouped query, rows streamed into one upsert);
 the reference reads each employee's sheets and events one by one and applies
-rules.md with the functions of appraisal/rules.py only. On a generated company
+rules.md with the functions of appraisal/rules/ only. On a generated company
 with spot checks, events of every kind and validity, a lost award badge the
 quarter before, leavers, supervisors and every tier, both must give the same
 rows, on SQLite and PostgreSQL, on a first close and on a recompute.

@@ -1,0 +1,143 @@
+"""The appraisal rules (shared/spec/rules.md) as pure, typed functions.
+
+Nothing here touches the ORM: callers pass plain values in and get plain values
+back, so every rule can be tested in isolation. Numbers that the appraisal
+office may change per quarter are *not* here; they live in `RuleSettings` rows
+and are passed in. What is here is fixed by the measures themselves: the four
+categories of the daily sheet and their maxima, and the calendar arithmetic of
+quarters.
+"""
+
+from appraisal.rules.dates import (
+    DateProblem,
+    date_problem,
+    earliest_day,
+)
+from appraisal.rules.events import (
+    COMPLAINT_KINDS,
+    DEDUCTION_KINDS,
+    DISQUALIFIES_NEXT_QUARTER,
+    DISQUALIFIES_THIS_QUARTER,
+    PRAISE_KINDS,
+    EventFact,
+    EventTally,
+    FineRules,
+    PointRules,
+    event_amount,
+    event_points,
+    tally_events,
+)
+from appraisal.rules.outcome import (
+    Disqualification,
+    NotAppraised,
+    Outcome,
+    OutcomeRules,
+    Reason,
+    award_for,
+    disqualifications,
+    monthly_deduction_points,
+    not_appraised_reason,
+    quarter_outcome,
+)
+from appraisal.rules.quarters import (
+    QuarterId,
+    add_months,
+    appraisal_day,
+    final_from,
+    may_close,
+    may_finalize,
+    notice_end,
+    payout_month,
+)
+from appraisal.rules.scores import (
+    CATEGORY_MAX,
+    FULL_MARKS,
+    HUNDREDTH,
+    TENTH,
+    Category,
+    ScoreProblem,
+    average_from_sum,
+    average_of_totals,
+    check_one_decimal,
+    day_total,
+    full_marks,
+    round_half_up,
+    score_problem,
+)
+from appraisal.rules.tiers import (
+    ScoreBand,
+    Thresholds,
+    Tier,
+    TierRules,
+    needs_training,
+    score_band,
+    tier_of,
+)
+from appraisal.rules.year import (
+    AWARD_TIERS,
+    YearFigures,
+    YearQuarter,
+    star_candidate_problem,
+    year_figures,
+)
+
+__all__ = [
+    "AWARD_TIERS",
+    "CATEGORY_MAX",
+    "COMPLAINT_KINDS",
+    "DEDUCTION_KINDS",
+    "DISQUALIFIES_NEXT_QUARTER",
+    "DISQUALIFIES_THIS_QUARTER",
+    "FULL_MARKS",
+    "HUNDREDTH",
+    "PRAISE_KINDS",
+    "TENTH",
+    "Category",
+    "DateProblem",
+    "Disqualification",
+    "EventFact",
+    "EventTally",
+    "FineRules",
+    "NotAppraised",
+    "Outcome",
+    "OutcomeRules",
+    "PointRules",
+    "QuarterId",
+    "Reason",
+    "ScoreBand",
+    "ScoreProblem",
+    "Thresholds",
+    "Tier",
+    "TierRules",
+    "YearFigures",
+    "YearQuarter",
+    "add_months",
+    "appraisal_day",
+    "average_from_sum",
+    "average_of_totals",
+    "award_for",
+    "check_one_decimal",
+    "date_problem",
+    "day_total",
+    "disqualifications",
+    "earliest_day",
+    "event_amount",
+    "event_points",
+    "final_from",
+    "full_marks",
+    "may_close",
+    "may_finalize",
+    "monthly_deduction_points",
+    "needs_training",
+    "not_appraised_reason",
+    "notice_end",
+    "payout_month",
+    "quarter_outcome",
+    "round_half_up",
+    "score_band",
+    "score_problem",
+    "star_candidate_problem",
+    "tally_events",
+    "tier_of",
+    "year_figures",
+]
