@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from appraisal.models import Criterion, DailySheet, Quarter, QuarterStatus, SheetRevision
 from appraisal.rules import QuarterId
@@ -204,7 +205,8 @@ def test_criteria_items_are_chosen_in_the_details_dialog_with_the_history(
     page.wait_for_selector("#history-body .history-line")
     page.check(f"#criterion-{item.pk}")
     page.click("#details-apply")
-    page.wait_for_function(f"document.getElementById('revs-{first.pk}').textContent.trim() === '2'")
+    # expect() polls without eval, which the page's Content-Security-Policy forbids.
+    expect(page.locator(f"#revs-{first.pk}")).to_have_text("2")
 
     assert list(DailySheet.objects.get().criteria.all()) == [item]
     assert page.locator(f"#row-{first.pk} .criteria-count").inner_text() == "1"
@@ -221,9 +223,7 @@ def test_save_full_marks_for_the_rest_of_the_day(page, live_server, head, employ
 
     page.click("#fill-button")
     page.wait_for_selector("#day-grid")
-    page.wait_for_function(
-        "document.querySelectorAll('tbody.grid-row[data-state=unsaved]').length === 0"
-    )
+    expect(page.locator("tbody.grid-row[data-state=unsaved]")).to_have_count(0)
 
     totals = {s.employee_id: s.total for s in DailySheet.objects.filter(day=today)}
     assert totals == {first.pk: D("99"), employees[1].pk: D("100"), employees[2].pk: D("100")}
@@ -454,7 +454,7 @@ def test_when_a_reason_is_demanded_the_focus_goes_to_the_reason(page, live_serve
     page.keyboard.type("18")
     page.keyboard.press("Enter")  # on to the note; the save asks for a reason
     wait_for_state(page, first, "error")
-    page.wait_for_function("document.activeElement && document.activeElement.name === 'reason'")
+    expect(page.locator(f"#row-{first.pk} [name=reason]")).to_be_focused()
 
     assert focused(page) == [str(first.pk), "reason"]
     page.keyboard.type("复核后补扣")  # straight into the reason
