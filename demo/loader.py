@@ -4,7 +4,8 @@ Everything is deterministic: the roster is the fixed list of data/company.json
 (see `demo.roster`), and the sheets come from seeded generators (see
 `demo.sheets`). Dates are relative to "today": the past quarter is the
 calendar quarter before today's, and the current quarter is filled with
-working days up to yesterday.
+working days up to yesterday. The previous calendar year is settled and has
+its service stars (see `demo.year`).
 
 Rows are looked up by their natural keys (department name, username, employee
 number, sheet employee/day/kind, event employee/kind/note within the quarter)
@@ -13,6 +14,7 @@ and only written when missing or different, so a second run changes nothing.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from dataclasses import dataclass
 
@@ -34,6 +36,7 @@ from demo.people import (
 )
 from demo.roster import company, demo_roster, head_usernames
 from demo.sheets import sheets_add
+from demo.year import DemoYear, demo_year_load, year_quarter_statuses
 from employees.models import Employee, Role, User
 from employees.services import role_groups_sync
 
@@ -55,6 +58,7 @@ class DemoSummary:
     past_quarter_status: QuarterStatus
     published_on: datetime.date | None
     notice_ends_on: datetime.date | None
+    year: DemoYear
 
 
 @transaction.atomic
@@ -96,6 +100,16 @@ def demo_company_load(*, today: datetime.date | None = None) -> DemoSummary:
         for entry in roster
     ]
     work_badges_issue(roster=roster, employees=employees, past=past_qid, issued_by=office)
+    # The past year first: its quarters come before the past quarter's close.
+    year = demo_year_load(
+        roster=roster,
+        employees=employees,
+        heads=heads,
+        office=office,
+        hr=User.objects.get(username=demo.hr.username),
+        today=today,
+        past=past_qid,
+    )
 
     open_quarters = [q for q in (past, current) if not q.is_locked]
     sheets_added = sheets_add(
@@ -140,14 +154,16 @@ def demo_company_load(*, today: datetime.date | None = None) -> DemoSummary:
         departments=len(departments),
         employees=demo_employees.count(),
         sheets=DailySheet.objects.filter(employee__in=demo_employees).count(),
-        sheets_added=sheets_added,
+        sheets_added=sheets_added + year.sheets_added,
         events=demo_events.count(),
-        events_added=events_added,
+        events_added=events_added + year.events_added,
         pending_events=demo_events.pending().count(),
         skipped_quarters=skipped,
         past_quarter_status=QuarterStatus(past.status),
         published_on=past.published_on,
         notice_ends_on=past.notice_ends_on,
+        # The past quarter may belong to the past year, and has just been published.
+        year=dataclasses.replace(year, quarters=year_quarter_statuses(year=year.year)),
     )
 
 

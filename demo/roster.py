@@ -8,7 +8,9 @@ sits: its members lead and are not appraised. "logins" names the office's
 clerk (who sits in that department) and HR's; "deduction_notes" is what a head writes beside a deduction,
 per category; the events are dated `offset` days after their quarter's first
 day, and "current_quarter_events" are the office's queue (customers' and
-departments' reports awaiting a ruling). A "why" beside an event says what it
+departments' reports awaiting a ruling); "past_year_events" name their quarter of
+the previous calendar year, and "star_citations" are what the heads write when
+they nominate that year's service stars. A "why" beside an event says what it
 shows and is not loaded.
 
 Employee numbers are stable: the department's prefix and the person's place
@@ -81,7 +83,10 @@ class DemoDepartment:
 
 @dataclass(frozen=True)
 class DemoEvent:
-    """An event of the demo, dated `offset` days after its quarter's first day."""
+    """An event of the demo, dated `offset` days after its quarter's first day.
+
+    `quarter` is set only on the past year's events: the quarter of that year.
+    """
 
     number: str
     offset: int
@@ -93,6 +98,7 @@ class DemoEvent:
     points: Decimal | None = None
     amount: Decimal = Decimal("0")
     recorded_by_customer: bool = False
+    quarter: int | None = None
 
 
 @dataclass(frozen=True)
@@ -113,6 +119,8 @@ class Company:
     deduction_notes: dict[Category, tuple[str, ...]]
     past_quarter_events: tuple[DemoEvent, ...]
     current_quarter_events: tuple[DemoEvent, ...]
+    past_year_events: tuple[DemoEvent, ...]
+    star_citations: tuple[str, ...]
 
     @property
     def all_departments(self) -> tuple[DemoDepartment, ...]:
@@ -146,6 +154,8 @@ def company() -> Company:
         },
         past_quarter_events=tuple(_event(item) for item in data["past_quarter_events"]),
         current_quarter_events=tuple(_event(item) for item in data["current_quarter_events"]),
+        past_year_events=tuple(_event(item) for item in data["past_year_events"]),
+        star_citations=tuple(data["star_citations"]),
     )
 
 

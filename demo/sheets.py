@@ -107,14 +107,21 @@ def _sheet_generate(
 
 
 def _quarter_plan(
-    *, number: str, quarter: Quarter, profile: Profile, kind: DepartmentKind
+    *,
+    number: str,
+    quarter: Quarter,
+    profile: Profile,
+    kind: DepartmentKind,
+    weekday: int | None = None,
 ) -> dict[datetime.date, _GeneratedSheet]:
     """An employee's sheets for every working day of the quarter, fixed by number and quarter.
 
     The plan covers the whole quarter even when only part of it has passed, so
     a run on a later day adds the days that follow the ones already there.
+    With `weekday` it covers only that day of every week, and the average band
+    holds over those days.
     """
-    days = working_days(quarter.first_day, quarter.last_day)
+    days = _days(quarter.first_day, quarter.last_day, weekday)
     plan: dict[datetime.date, _GeneratedSheet] = {}
     for attempt in range(PLAN_ATTEMPTS):
         rng = random.Random(f"{number}:{quarter.code}:{attempt}")
@@ -123,6 +130,10 @@ def _quarter_plan(
         if profile.average_from <= average <= profile.average_to:
             break
     return plan
+
+
+def _days(first: datetime.date, last: datetime.date, weekday: int | None) -> list[datetime.date]:
+    return [day for day in working_days(first, last) if weekday is None or day.weekday() == weekday]
 
 
 def _spot_checks(*, roster: tuple[RosterEntry, ...], quarter: Quarter) -> dict[str, datetime.date]:
@@ -145,8 +156,13 @@ def sheets_add(
     heads: dict[str, User],
     office: User,
     today: datetime.date,
+    weekday: int | None = None,
 ) -> int:
-    """Add the missing sheets of the open quarters up to yesterday; existing ones stay as they are."""
+    """Add the missing sheets of the open quarters up to yesterday; existing ones stay as they are.
+
+    With `weekday` (0 is Monday) only that day of every week gets sheets: a
+    sample that keeps a whole year quick to load.
+    """
     yesterday = today - datetime.timedelta(days=1)
     criteria = {(c.department_kind, c.category, c.number): c.pk for c in Criterion.objects.all()}
     sheets: list[DailySheet] = []
@@ -194,13 +210,17 @@ def sheets_add(
             kind = entry.department.kind
             missing = [
                 day
-                for day in working_days(quarter.first_day, min(quarter.last_day, yesterday))
+                for day in _days(quarter.first_day, min(quarter.last_day, yesterday), weekday)
                 if (employee.pk, day, False) not in existing
                 and not (employee.joined_on and day < employee.joined_on)
             ]
             if missing:
                 plan = _quarter_plan(
-                    number=entry.number, quarter=quarter, profile=profile, kind=kind
+                    number=entry.number,
+                    quarter=quarter,
+                    profile=profile,
+                    kind=kind,
+                    weekday=weekday,
                 )
                 for day in missing:
                     add(employee, day, False, heads[entry.department.name], plan[day])

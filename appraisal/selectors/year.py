@@ -206,6 +206,11 @@ class YearSummary:
         return [(n, self.quarters.get(n)) for n in QUARTER_NUMBERS]
 
     @property
+    def paid_quarters(self) -> int:
+        """How many of the year's four quarters are paid (the demo's year may have fewer)."""
+        return sum(q.status == QuarterStatus.PAID for q in self.quarters.values())
+
+    @property
     def running(self) -> bool:
         """Some quarter of the year is not yet final (or missing)."""
         return any(

@@ -23,6 +23,9 @@ from appraisal.models import (
     Quarter,
     QuarterResult,
     QuarterStatus,
+    ServiceStar,
+    StarStatus,
+    Year,
 )
 from appraisal.rules import Category, QuarterId
 from appraisal.services import sheet_save
@@ -144,6 +147,12 @@ def fingerprint() -> dict[str, object]:
             WorkBadge.objects.values_list("employee__number", "issued_on", "status", "token")
         ),
         "quarters": sorted(Quarter.objects.values_list("year", "number", "status")),
+        "years": sorted(Year.objects.values_list("year", "stars_published_at", "archived_at")),
+        "stars": sorted(
+            ServiceStar.objects.values_list(
+                "year__year", "employee__number", "status", "citation", "nominated_by__username"
+            )
+        ),
         "results": sorted(
             QuarterResult.objects.values_list(
                 "quarter__number", "employee__number", "final", "award_tier", "approval"
@@ -159,7 +168,8 @@ def test_loading_twice_gives_exactly_the_same_data(demo):
 
     assert fingerprint() == first
     assert len(first["sheets"]) > 3000
-    assert len(first["events"]) == 15
+    # 12 in the past quarter, 3 in the current one, 6 in the past year.
+    assert len(first["events"]) == 21
     # The second run says once more that the published past quarter was left alone.
     assert output.count("\n") == demo.count("\n") + 1
 
@@ -351,7 +361,12 @@ def test_the_logins_and_the_password_are_printed(demo):
 def test_today_option_moves_the_past_and_current_quarters(demo):
     load_demo("2027-01-01")
 
-    assert set(Quarter.objects.values_list("year", "number")) == {(2026, 3), (2026, 4), (2027, 1)}
+    # 2026 is now the past year: its first half is built, its third quarter settled.
+    assert set(Quarter.objects.values_list("year", "number")) == {
+        *((2025, n) for n in range(1, 5)),
+        *((2026, n) for n in range(1, 5)),
+        (2027, 1),
+    }
     q4 = DailySheet.objects.in_quarter(QuarterId(2026, 4))
     assert max(q4.values_list("day", flat=True)) == datetime.date(2026, 12, 31)
     assert q4.filter(is_spot_check=True).exists()
@@ -525,3 +540,70 @@ def test_after_the_demo_the_grid_asks_for_a_reason_on_an_earlier_day(demo, clien
     assert f'id="reason-{sheet.employee.pk}"' in html
     assert 'name="reason"' in html
     assert b'data-state="saved"' not in response.content
+
+
+PAST_YEAR = 2025
+
+
+def test_the_past_year_has_four_paid_quarters_with_results(demo):
+    quarters = Quarter.objects.filter(year=PAST_YEAR).order_by("number")
+
+    assert [(q.number, q.status) for q in quarters] == [
+        (n, QuarterStatus.PAID) for n in range(1, 5)
+    ]
+    for quarter in quarters:
+        results = QuarterResult.objects.filter(quarter=quarter)
+        assert results.exclude(award_tier=AwardTier.NONE).exists()
+        assert quarter.published_on == quarter.last_day + datetime.timedelta(days=10)
+        assert quarter.final_on is not None and quarter.final_on <= datetime.date(2026, 11, 27)
+    assert DailySheet.objects.filter(day__year=PAST_YEAR).exists()
+    assert not DailySheet.objects.filter(day__lt=datetime.date(PAST_YEAR, 1, 1)).exists()
+    assert Event.objects.filter(date__year=PAST_YEAR).valid().count() == 6
+    assert "上一年度 2025：4 个季度中已发放 4 个" in demo
+
+
+def test_the_past_year_has_published_service_stars_and_is_not_archived(demo):
+    year = Year.objects.get(year=PAST_YEAR)
+    stars = ServiceStar.objects.filter(year=year)
+
+    assert year.stars_published and not year.is_archived
+    named = stars.filter(status=StarStatus.NAMED)
+    assert 2 <= named.count() <= year.stars_cap
+    # Heads nominated (one per department at most), and the office added one of its own.
+    assert stars.filter(nominated_by__username__startswith="head").count() >= 5
+    assert named.filter(nominated_by__username="office").count() == 1
+    assert all(star.employee.is_active for star in named)
+
+
+def test_the_office_sees_the_past_years_quarters_and_stars_on_its_year_page(demo, client):
+    client.post("/login/", {"username": "office", "password": DEMO_PASSWORD})
+
+    response = client.get(f"/appraisal/years/{PAST_YEAR}/")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'data-paid-quarters="4"' in html
+    assert 'data-not-final="yes"' not in html
+    assert 'data-running="yes"' not in html
+    star = ServiceStar.objects.filter(year__year=PAST_YEAR, status=StarStatus.NAMED).first()
+    row = html.split(f'data-employee="{star.employee.number}"')[1].split("</tr>")[0]
+    assert "★" in row
+    assert 'data-archived="yes"' not in html
+    assert client.get(f"/appraisal/years/{PAST_YEAR}/archive/").status_code == 200
+
+
+def test_early_in_a_year_the_past_year_has_three_paid_quarters_and_says_so(db, client):
+    output = load_demo("2027-01-05")
+
+    statuses = dict(Quarter.objects.filter(year=2026).values_list("number", "status"))
+    assert statuses == {
+        1: QuarterStatus.PAID,
+        2: QuarterStatus.PAID,
+        3: QuarterStatus.PAID,
+        4: QuarterStatus.PUBLISHED,
+    }
+    assert "上一年度 2026：4 个季度中已发放 3 个" in output
+    client.force_login(User.objects.get(username="office"))
+    html = client.get("/appraisal/years/2026/").content.decode()
+    assert 'data-paid-quarters="3"' in html
+    assert 'data-not-final="yes"' in html

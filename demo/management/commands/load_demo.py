@@ -18,7 +18,8 @@ def _display_width(text: str) -> int:
 class Command(BaseCommand):
     help = (
         "Build the demo company: the ten departments of the measures plus 安环部, the "
-        "assessment group, about 60 employees, the past quarter's daily sheets and events, "
+        "assessment group, about 60 employees, the past year's four quarters settled (paid, "
+        "with published service stars, not archived), the past quarter's daily sheets and events, "
         "and pending events in the current quarter for the office's queue. Running it again "
         "changes nothing (on a later day it only adds the newer days' sheets). Prints the "
         "demo logins: office, hr, head1 … head10 and every employee number; the password "
@@ -61,6 +62,34 @@ class Command(BaseCommand):
                 _("--today %(value)s is not a date; write it like 2026-11-27.") % {"value": value}
             ) from exc
 
+    def _print_year(self, summary: DemoSummary) -> None:
+        year = summary.year
+        self.stdout.write(
+            _(
+                "Past year %(year)s: %(paid)d of 4 quarters paid (%(quarters)s); %(stars)d "
+                "service stars published."
+            )
+            % {
+                "year": year.year,
+                "paid": year.paid,
+                "quarters": ", ".join(f"{code} {status.label}" for code, status in year.quarters),
+                "stars": year.stars,
+            }
+        )
+        if year.archived:
+            return
+        if year.paid == 4:
+            message = _(
+                "The year %(year)s is not archived: the office can archive it on its year page, "
+                "/appraisal/years/%(year)s/."
+            )
+        else:
+            message = _(
+                "The year %(year)s is not archived: it can be archived once its four quarters "
+                "are paid."
+            )
+        self.stdout.write(message % {"year": year.year})
+
     def _print(self, summary: DemoSummary) -> None:
         write = self.stdout.write
         write(
@@ -91,6 +120,7 @@ class Command(BaseCommand):
                     "end": summary.notice_ends_on.isoformat(),
                 }
             )
+        self._print_year(summary)
         write("")
         headers = (_("Username"), _("Role"), _("Department"), _("Name"))
         rows = [
