@@ -37,6 +37,7 @@ from appraisal.services.year import (
     year_archive,
 )
 from appraisal.tests.factories import DailySheetFactory
+from appraisal.tests.guards import guards_off
 from appraisal.tests.year.conftest import IN_YEAR, YEAR
 from employees.tests.factories import EmployeeFactory, head_user, office_user
 
@@ -87,9 +88,10 @@ def test_an_award_of_a_quarter_not_yet_final_does_not_count(year_world):
 
 def test_a_nomination_over_the_quota_is_refused(paid):
     other = EmployeeFactory(department=paid.loading, name="赵六")
-    QuarterResult.objects.filter(employee=paid.li, quarter__number=1).update(
-        employee=other, award_tier="style", award_amount=D("200")
-    )
+    with guards_off():  # the setup moves a paid quarter's award, which PostgreSQL refuses
+        QuarterResult.objects.filter(employee=paid.li, quarter__number=1).update(
+            employee=other, award_tier="style", award_amount=D("200")
+        )
     head = head_user(paid.loading)
     star_nominate(year=YEAR, employee=paid.zhang, citation="热情", nominated_by=head)
     with pytest.raises(ValidationError, match="quota of 1"):
@@ -226,9 +228,9 @@ def archived(paid):
     )
 
 
-def refused(statement, params=()):
+def refused(statement, params=(), match="archived year"):
     with (
-        pytest.raises(IntegrityError, match="archived year"),
+        pytest.raises(IntegrityError, match=match),
         transaction.atomic(),
         connection.cursor() as cursor,
     ):
@@ -253,8 +255,14 @@ def test_the_database_refuses_sheets_and_events_of_an_archived_year(archived):
 @pytest.mark.postgres_only
 def test_the_database_refuses_results_and_objections_of_an_archived_year(archived):
     world, _sheet, _event, objection = archived
-    refused("UPDATE appraisal_quarterresult SET final = 99 WHERE employee_id = %s", [world.li.pk])
-    refused("DELETE FROM appraisal_quarterresult WHERE employee_id = %s", [world.li.pk])
+    # The results of a paid quarter are refused by 0006's guard before the year's is asked.
+    locked = "archived year|are approved and cannot change"
+    refused(
+        "UPDATE appraisal_quarterresult SET final = 99 WHERE employee_id = %s",
+        [world.li.pk],
+        locked,
+    )
+    refused("DELETE FROM appraisal_quarterresult WHERE employee_id = %s", [world.li.pk], locked)
     refused("UPDATE appraisal_objection SET text = 'x' WHERE id = %s", [objection.pk])
     assert Objection.objects.get(pk=objection.pk).text != "x"
 
