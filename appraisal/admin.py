@@ -331,8 +331,8 @@ class EventAdmin(ServiceOnlyAdmin):
 
 @admin.register(Objection)
 class ObjectionAdmin(ServiceOnlyAdmin):
-    list_display = ("created_at", "quarter", "employee", "channel", "raised_by", "status")
-    list_filter = ("status", "channel", "quarter")
+    list_display = ("created_at", "quarter", "employee", "channel", "raised_by", "status", "late")
+    list_filter = ("status", "late", "channel", "quarter")
     search_fields = ("employee__number", "employee__name", "raised_by", "text", "ruling")
     list_select_related = ("quarter", "employee")
     raw_id_fields = ("employee", "ruled_by", "recorded_by")

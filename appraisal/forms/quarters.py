@@ -203,6 +203,8 @@ class ObjectionRecordForm(ServiceErrorsMixin, forms.Form):
     text = forms.CharField(
         label=_("What was said"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
     )
+    # Unchecked by default: after the notice the office confirms a late objection explicitly.
+    late = forms.BooleanField(label=_("Record as a late objection"), required=False)
 
     def __init__(self, *args: object, employees: object, **kwargs: object) -> None:
 

@@ -64,6 +64,9 @@ class Objection(models.Model):
         blank=True,
         related_name="+",
     )
+    # Raised after the notice ended and recorded on the office's explicit confirmation,
+    # so that a real objection is kept rather than lost to the calendar.
+    late = models.BooleanField(_("late"), default=False)
     created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
     class Meta:

@@ -47,6 +47,7 @@ from appraisal.rules.quarters import (
     may_close,
     may_finalize,
     notice_end,
+    notice_over,
     payout_month,
 )
 from appraisal.rules.scores import (
@@ -131,6 +132,7 @@ __all__ = [
     "needs_training",
     "not_appraised_reason",
     "notice_end",
+    "notice_over",
     "payout_month",
     "quarter_outcome",
     "round_half_up",

@@ -96,6 +96,11 @@ def payout_month(notice_ends_on: date) -> date:
     return add_months(notice_ends_on.replace(day=1), 1)
 
 
+def notice_over(*, notice_ends_on: date, today: date) -> bool:
+    """Whether the public notice has ended by `today`: its last day is included."""
+    return today >= final_from(notice_ends_on)
+
+
 def may_finalize(*, notice_ends_on: date, today: date, pending_objections: int) -> bool:
     """Final from the day after the notice ends, and only with no objection pending."""
     return today >= final_from(notice_ends_on) and pending_objections == 0

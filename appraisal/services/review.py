@@ -28,7 +28,7 @@ from appraisal.models import (
     ReviewStatus,
     RuleSettings,
 )
-from appraisal.rules import HUNDREDTH, Tier, award_for, notice_end
+from appraisal.rules import HUNDREDTH, Tier, award_for, notice_end, notice_over
 from appraisal.services.quarters import (
     _assert_office,
     _log,
@@ -37,6 +37,10 @@ from appraisal.services.quarters import (
 )
 from employees.models import Department, Employee, User
 from employees.permissions import may_submit_department
+
+# The `code` of the ValidationError that refuses an objection raised after the notice
+# ended: the office may then record it as late, confirming so explicitly.
+LATE = "late"
 
 
 def _award_restored(result: QuarterResult, rules: RuleSettings) -> None:
@@ -226,11 +230,19 @@ def objection_record(
     text: str,
     recorded_by: User | None,
     raised_by: str = "",
+    today: datetime.date | None = None,
+    late_confirmed: bool = False,
 ) -> Objection:
-    """The office records an objection against a winner during the public notice (异议)."""
+    """The office records an objection against a winner during the public notice (异议).
+
+    After the notice has ended (but before the quarter is final) an objection is
+    refused with code `LATE`, unless the office confirms it (`late_confirmed`):
+    then it is recorded, marked late.
+    """
     _assert_office(recorded_by, _("Only the appraisal office records objections."))
     quarter = _quarter_lock(quarter)
     assert_allowed(Action.OBJECT, quarter)
+    today = today or timezone.localdate()
     if (
         not QuarterResult.objects.winners()
         .filter(quarter=quarter, employee=employee, approval=Approval.APPROVED)
@@ -242,6 +254,19 @@ def objection_record(
                 % {"name": employee.name, "quarter": quarter.code}
             }
         )
+    late = notice_over(notice_ends_on=quarter.notice_ends_on, today=today)
+    if late and not late_confirmed:
+        raise ValidationError(
+            _(
+                "The public notice ran from %(first)s to %(last)s and has ended; "
+                "confirm to record this as a late objection."
+            )
+            % {
+                "first": quarter.published_on.isoformat(),
+                "last": quarter.notice_ends_on.isoformat(),
+            },
+            code=LATE,
+        )
     objection = Objection(
         quarter=quarter,
         employee=employee,
@@ -249,6 +274,7 @@ def objection_record(
         text=text.strip(),
         raised_by=raised_by.strip(),
         recorded_by=recorded_by,
+        late=late,
     )
     objection.full_clean()
     objection.save()

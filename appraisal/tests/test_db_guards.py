@@ -341,6 +341,7 @@ def test_a_revocation_without_an_upheld_objection_is_refused(published):
         channel=ObjectionChannel.HOTLINE,
         text="有异议",
         recorded_by=published.office,
+        today=PUBLISHED_ON,
     )
     objection_rule(
         objection=objection,
@@ -393,6 +394,7 @@ def test_the_services_take_a_quarter_through_its_whole_life(company):
         channel=ObjectionChannel.HOTLINE,
         text="服务态度差",
         recorded_by=company.office,
+        today=PUBLISHED_ON,
     )
     objection_rule(
         objection=objection, status=ObjectionStatus.UPHELD, ruling="属实", ruled_by=company.office

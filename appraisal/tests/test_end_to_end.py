@@ -108,6 +108,7 @@ def test_a_quarter_runs_from_imported_files_to_the_payout_sheet(tmp_path):
         text="考核期内多次差错，不应获奖",
         raised_by="财务部同事",
         recorded_by=office,
+        today=D(2026, 10, 20),
     )
     objection_rule(
         objection=objection,

@@ -199,6 +199,7 @@ from appraisal.rules import (  # noqa: E402
     may_finalize,
     not_appraised_reason,
     notice_end,
+    notice_over,
     payout_month,
     quarter_outcome,
     tally_events,
@@ -561,6 +562,14 @@ def test_a_quarter_may_be_final_from_the_day_after_the_notice_with_no_objection_
     assert may_finalize(notice_ends_on=end, today=date(2027, 3, 1), pending_objections=0)
     assert not may_finalize(notice_ends_on=end, today=date(2026, 11, 11), pending_objections=1)
     assert final_from(date(2026, 12, 31)) == date(2027, 1, 1)
+
+
+def test_the_notice_is_over_from_the_day_after_its_last_day():
+    end = date(2026, 11, 10)
+
+    assert not notice_over(notice_ends_on=end, today=date(2026, 10, 10))
+    assert not notice_over(notice_ends_on=end, today=end)
+    assert notice_over(notice_ends_on=end, today=date(2026, 11, 11))
 
 
 def test_a_quarter_may_close_from_its_last_day_or_when_forced():

@@ -7,6 +7,7 @@ Quarter 2025Q3 lies in the past, so its notice has ended whatever day the tests 
 
 import datetime
 import io
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -241,6 +242,7 @@ def test_the_overview_counts_pending_events_and_objections_and_shows_the_log(cli
         channel=ObjectionChannel.HOTLINE,
         text="不服",
         recorded_by=None,
+        today=PUBLISHED_ON,
     )
     login(client, world, "office")
 
@@ -730,6 +732,7 @@ def test_the_notice_of_one_department_and_its_pending_objection_line(client, wor
         channel=ObjectionChannel.LETTER,
         text="有异议",
         recorded_by=None,
+        today=PUBLISHED_ON,
     )
     login(client, world, "staff")
 
@@ -764,7 +767,10 @@ def test_a_revoked_award_is_not_on_the_notice(client, world):
 
 
 def test_the_office_records_an_objection_shown_escaped(client, world):
-    world.to("published")
+    # Published today: the notice is running, so no late confirmation is asked for.
+    today = timezone.localdate()
+    world.to("closed")
+    quarter_approve(quarter=world.quarter, approved_by=None, on=today, today=today)
     login(client, world, "office")
 
     response = client.post(
@@ -785,6 +791,47 @@ def test_the_office_records_an_objection_shown_escaped(client, world):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;服务差" in html
     assert "<script>alert(1)" not in html
     assert 'data-pending="1"' in html
+
+
+def test_after_the_notice_the_office_records_a_late_objection_only_by_ticking_the_box(
+    client, world
+):
+    world.to("published")  # its notice ended on 2025-11-10
+    login(client, world, "office")
+    data = {"employee": world.a1.pk, "channel": "hotline", "text": "公示后才收到的投诉"}
+
+    page = client.get(url("objections", CODE)).content.decode()
+    refused = client.post(url("objections", CODE), data)
+
+    box = re.search(r'<input[^>]*name="late"[^>]*>', page)
+    assert box is not None
+    assert "checked" not in box.group(0)
+    assert refused.status_code == 200
+    html = refused.content.decode()
+    assert "公示期为 2025-10-10 至 2025-11-10，已结束；确认后作为逾期异议登记" in html
+    assert 'name="late"' in html
+    assert not Objection.objects.exists()
+
+    recorded = client.post(url("objections", CODE), {**data, "late": "on"})
+
+    assert recorded.status_code == 302
+    objection = Objection.objects.get()
+    assert (objection.late, objection.recorded_by) == (True, world.office)
+    html = client.get(url("objections", CODE)).content.decode()
+    assert f'data-objection="{objection.pk}"' in html
+    assert "data-late>逾期</span>" in html
+
+
+def test_during_the_notice_the_form_has_no_late_box(client, world):
+    today = timezone.localdate()
+    world.to("closed")
+    quarter_approve(quarter=world.quarter, approved_by=None, on=today, today=today)
+    login(client, world, "office")
+
+    html = client.get(url("objections", CODE)).content.decode()
+
+    assert 'id="record-objection"' in html
+    assert 'name="late"' not in html
 
 
 def test_an_objection_without_text_names_the_field(client, world):
@@ -820,6 +867,7 @@ def test_upholding_an_objection_revokes_the_award_with_the_ruling(client, world)
         channel=ObjectionChannel.HOTLINE,
         text="不服",
         recorded_by=None,
+        today=PUBLISHED_ON,
     )
     login(client, world, "office")
 
@@ -844,6 +892,7 @@ def test_a_ruling_needs_a_reason(client, world):
         channel=ObjectionChannel.HOTLINE,
         text="不服",
         recorded_by=None,
+        today=PUBLISHED_ON,
     )
     login(client, world, "office")
 
@@ -863,6 +912,7 @@ def test_upholding_without_a_reason_says_what_is_missing(client, world):
         channel=ObjectionChannel.HOTLINE,
         text="不服",
         recorded_by=None,
+        today=PUBLISHED_ON,
     )
     login(client, world, "office")
 
@@ -883,6 +933,7 @@ def test_only_the_office_handles_objections(client, world, who):
         channel=ObjectionChannel.HOTLINE,
         text="不服",
         recorded_by=None,
+        today=PUBLISHED_ON,
     )
     login(client, world, who)
 
@@ -910,6 +961,7 @@ def test_objections_of_a_final_quarter_are_read_only(client, world):
         channel=ObjectionChannel.HOTLINE,
         text="不服",
         recorded_by=None,
+        today=PUBLISHED_ON,
     )
     from appraisal.services import objection_rule
 
@@ -948,6 +1000,7 @@ def test_finalizing_is_refused_while_an_objection_is_pending_and_the_page_says_w
         channel=ObjectionChannel.HOTLINE,
         text="不服",
         recorded_by=None,
+        today=PUBLISHED_ON,
     )
     login(client, world, "office")
 

@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render, resolve_url
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -26,6 +27,7 @@ from appraisal.forms import (
 )
 from appraisal.lifecycle import Action
 from appraisal.models import Objection, ObjectionStatus, Quarter, ReviewStatus
+from appraisal.rules import notice_over
 from appraisal.selectors.quarters import quarter_actions_for
 from appraisal.selectors.review import (
     approval_list_for,
@@ -252,6 +254,9 @@ def _objections_page(
         "pending": sum(1 for item in items if item.status == ObjectionStatus.PENDING),
         "record_form": record_form if writable else None,
         "writable": writable,
+        # Past the notice's last day the form asks the office to confirm a late objection.
+        "notice_over": writable
+        and notice_over(notice_ends_on=quarter.notice_ends_on, today=timezone.localdate()),
     }
     return render(request, "appraisal/quarters/objections.html", context)
 
@@ -275,6 +280,7 @@ def objections(request: HttpRequest, code: str) -> HttpResponse:
             text=form.cleaned_data["text"],
             raised_by=form.cleaned_data["raised_by"],
             recorded_by=request.user,
+            late_confirmed=form.cleaned_data["late"],
         )
         return _("The objection is recorded; rule on it below.")
 

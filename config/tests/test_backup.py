@@ -84,6 +84,7 @@ def build_company():
         channel=ObjectionChannel.HOTLINE,
         text="有异议",
         recorded_by=office,
+        today=published,
     )
     objection_rule(
         objection=objection, status=ObjectionStatus.UPHELD, ruling="属实", ruled_by=office

@@ -15,6 +15,7 @@ import openpyxl
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from appraisal.models import (
     DepartmentReview,
@@ -69,11 +70,8 @@ class World:
         )
         self.published = Quarter.objects.get(year=PUBLISHED.year, number=PUBLISHED.number)
         quarter_close(quarter=self.published, closed_by=None, today=PUBLISHED.last_day)
-        quarter_approve(
-            quarter=self.published,
-            approved_by=None,
-            on=PUBLISHED.last_day + datetime.timedelta(days=5),
-        )
+        # Published today, so that its notice is running and an objection is not late.
+        quarter_approve(quarter=self.published, approved_by=None, on=timezone.localdate())
         self.closed = Quarter.objects.get(year=CLOSED.year, number=CLOSED.number)
         quarter_close(quarter=self.closed, closed_by=None, today=CLOSED.last_day)
         self.open = Quarter.objects.get(year=OPEN.year, number=OPEN.number)

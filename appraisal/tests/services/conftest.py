@@ -4,7 +4,7 @@ import pytest
 
 from appraisal.models import ObjectionChannel
 from appraisal.services import objection_record
-from appraisal.tests.services.quarter_world import World
+from appraisal.tests.services.quarter_world import PUBLISHED_ON, World
 
 
 @pytest.fixture
@@ -21,4 +21,5 @@ def objection(world):
         channel=ObjectionChannel.HOTLINE,
         text="与顾客争吵",
         recorded_by=world.office,
+        today=PUBLISHED_ON,
     )

@@ -29,6 +29,7 @@ from appraisal.services import (
     quarter_close,
     quarter_reopen,
 )
+from appraisal.services.review import LATE
 from appraisal.tests.factories import QuarterFactory
 from appraisal.tests.services.quarter_world import AFTER_Q3, NOTICE_END, PUBLISHED_ON, D, add_sheets
 from employees.tests.factories import DepartmentFactory, EmployeeFactory, staff_employee
@@ -313,6 +314,7 @@ def test_an_objection_is_recorded_only_during_the_public_notice(world):
             channel=ObjectionChannel.HOTLINE,
             text="服务态度不好",
             recorded_by=world.office,
+            today=PUBLISHED_ON,
         )
     world.publish()
 
@@ -323,6 +325,7 @@ def test_an_objection_is_recorded_only_during_the_public_notice(world):
         text=" 服务态度不好 ",
         recorded_by=world.office,
         raised_by="客户王先生",
+        today=PUBLISHED_ON,
     )
 
     assert (objection.status, objection.text, objection.raised_by) == (
@@ -330,6 +333,63 @@ def test_an_objection_is_recorded_only_during_the_public_notice(world):
         "服务态度不好",
         "客户王先生",
     )
+    assert objection.late is False
+
+
+def test_an_objection_after_the_notice_is_refused_naming_its_dates_and_nothing_is_written(world):
+    world.publish()
+
+    with pytest.raises(ValidationError) as caught:
+        objection_record(
+            quarter=world.quarter,
+            employee=world.best,
+            channel=ObjectionChannel.HOTLINE,
+            text="服务态度不好",
+            recorded_by=world.office,
+            today=NOTICE_END + datetime.timedelta(days=1),
+        )
+
+    assert caught.value.code == LATE
+    assert (
+        "公示期为 2026-10-10 至 2026-11-10，已结束；确认后作为逾期异议登记"
+        in caught.value.messages[0]
+    )
+    assert not Objection.objects.exists()
+
+
+def test_an_objection_after_the_notice_is_recorded_as_late_once_the_office_confirms(world):
+    world.publish()
+
+    objection = objection_record(
+        quarter=world.quarter,
+        employee=world.best,
+        channel=ObjectionChannel.LETTER,
+        text="服务态度不好",
+        recorded_by=world.office,
+        today=datetime.date(2026, 12, 1),
+        late_confirmed=True,
+    )
+
+    objection.refresh_from_db()
+    assert (objection.late, objection.status) == (True, ObjectionStatus.PENDING)
+
+
+@pytest.mark.parametrize("late_confirmed", [False, True])
+def test_an_objection_on_the_notices_last_day_is_not_late(world, late_confirmed):
+    world.publish()
+
+    objection = objection_record(
+        quarter=world.quarter,
+        employee=world.best,
+        channel=ObjectionChannel.HOTLINE,
+        text="服务态度不好",
+        recorded_by=world.office,
+        today=NOTICE_END,
+        late_confirmed=late_confirmed,
+    )
+
+    objection.refresh_from_db()
+    assert objection.late is False
 
 
 def test_an_objection_is_recorded_only_against_a_winner(world):
@@ -343,6 +403,7 @@ def test_an_objection_is_recorded_only_against_a_winner(world):
                 channel=ObjectionChannel.LETTER,
                 text="异议",
                 recorded_by=world.office,
+                today=PUBLISHED_ON,
             )
         assert "employee" in caught.value.message_dict
 
@@ -359,6 +420,7 @@ def test_only_the_office_records_an_objection(world):
             channel=ObjectionChannel.HOTLINE,
             text="异议",
             recorded_by=world.head_a,
+            today=PUBLISHED_ON,
         )
 
 
