@@ -62,30 +62,6 @@ class CloseReport:
     winners: int
 
 
-# Fields the close computes; everything else on a result (the department's
-# withdrawal, the office's approval) is someone's decision and survives a recompute.
-_COMPUTED_FIELDS = [
-    "department",
-    "days",
-    "average",
-    "bonus",
-    "final",
-    "score_tier",
-    "award_tier",
-    "award_amount",
-    "rewards",
-    "fines",
-    "disqualified",
-    "disqualification_reasons",
-    "training",
-    "approval",
-    "approved_by",
-    "approved_at",
-    "revocation_reason",
-    "computed_at",
-]
-
-
 def _counted_sheet_sums(
     quarter: Quarter, employees: EmployeeQuerySet
 ) -> list[tuple[int, int, int, Decimal]]:
@@ -269,8 +245,8 @@ def quarter_close(
 
 
 # The columns the close writes, in the order of its rows. On a recompute the
-# computed ones (`_COMPUTED_FIELDS`) are overwritten; `withdrawn` and its reason
-# are someone's decision and stay.
+# computed ones (`_COMPUTED_FIELDS`) are overwritten; the row's keys stay, and so
+# does the department's withdrawal: it is someone's decision.
 _COLUMNS = [
     "quarter_id",
     "employee_id",
@@ -295,6 +271,10 @@ _COLUMNS = [
     "revocation_reason",
     "computed_at",
 ]
+
+
+_KEEPS = ("quarter_id", "employee_id", "withdrawn", "withdrawal_reason")
+_COMPUTED_FIELDS = [column.removesuffix("_id") for column in _COLUMNS if column not in _KEEPS]
 
 
 def _result_fields() -> list[Field]:
