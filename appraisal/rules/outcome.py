@@ -72,6 +72,23 @@ class Disqualification:
     month: int | None = None
     points: Decimal | None = None
 
+    @classmethod
+    def from_json(cls, data: object) -> Disqualification | None:
+        """The reason `as_json` wrote, or None for anything else (older or hand-made rows)."""
+        if not isinstance(data, dict) or not isinstance(data.get("code"), str):
+            return None
+        if set(data) - {"code", "count", "month", "points"}:
+            return None
+        try:
+            return cls(
+                code=data["code"],
+                count=None if data.get("count") is None else int(data["count"]),
+                month=None if data.get("month") is None else int(data["month"]),
+                points=None if data.get("points") is None else Decimal(str(data["points"])),
+            )
+        except (TypeError, ValueError, ArithmeticError):
+            return None
+
     def as_json(self) -> dict[str, object]:
         data: dict[str, object] = {"code": self.code}
         if self.count is not None:

@@ -20,6 +20,7 @@ from appraisal.models import SHEET_TOTAL, DailySheet, EventKind, RuleSettings
 from appraisal.rules import (
     TENTH,
     Category,
+    Disqualification,
     QuarterId,
     Reason,
     ScoreBand,
@@ -73,24 +74,37 @@ class MonthGrid:
 def disqualification_reason_text(*, reason: object) -> str:
     """One item of `QuarterResult.disqualification_reasons` as text.
 
-    The close writes dicts with a "code" (an event kind or a `rules.Reason`)
-    and what the reason rests on: a count of events, or a month and its
-    deduction points. A "detail" or a plain string is shown as it is.
+    It reads what `rules.Disqualification.as_json` writes: a code (an event
+    kind or a `rules.Reason`) and what the reason rests on, a count of events
+    or a month and its deduction points. Anything else in the column (rows
+    written before the close wrote that shape, or by hand) is shown as it is.
     """
+    found = Disqualification.from_json(reason)
+    if found is None:
+        return _stored_reason_text(reason)
+    if found.code == Reason.MONTHLY_DEDUCTIONS:
+        return _("%(points)s deduction points in month %(month)s") % {
+            "points": "?" if found.points is None else found.points,
+            "month": "?" if found.month is None else found.month,
+        }
+    if found.code == Reason.AWARD_BADGE_LOST_PREVIOUS:
+        return _("Award badge lost in the previous quarter")
+    label = str(EventKind(found.code).label) if found.code in EventKind.values else found.code
+    details = [_("%(count)d times") % {"count": found.count}] if (found.count or 0) > 1 else []
+    details += [str(value) for value in (found.month, found.points) if value is not None]
+    if details:
+        return _("%(label)s: %(detail)s") % {"label": label, "detail": _(", ").join(details)}
+    return label
+
+
+def _stored_reason_text(reason: object) -> str:
+    # A reason the close did not write in its shape: its words, as they were stored.
     if not isinstance(reason, dict):
         return str(reason)
-    code = str(reason.get("code", "") or "")
+    label = str(reason.get("code", "") or "")
+    if label in EventKind.values:
+        label = str(EventKind(label).label)
     detail = reason.get("detail")
-    if code == Reason.MONTHLY_DEDUCTIONS and detail in (None, ""):
-        return _("%(points)s deduction points in month %(month)s") % {
-            "points": reason.get("points", "?"),
-            "month": reason.get("month", "?"),
-        }
-    if code == Reason.AWARD_BADGE_LOST_PREVIOUS and detail in (None, ""):
-        return _("Award badge lost in the previous quarter")
-    label = str(EventKind(code).label) if code in EventKind.values else code
-    if detail in (None, "") and isinstance(reason.get("count"), int) and reason["count"] > 1:
-        detail = _("%(count)d times") % {"count": reason["count"]}
     if detail in (None, ""):
         detail = _(", ").join(
             str(value)

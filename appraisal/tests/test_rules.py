@@ -9,6 +9,7 @@ import pytest
 from appraisal.rules import (
     CATEGORY_MAX,
     Category,
+    Disqualification,
     ScoreBand,
     ScoreProblem,
     average_from_sum,
@@ -184,7 +185,6 @@ from types import SimpleNamespace  # noqa: E402
 from appraisal.rules import (  # noqa: E402
     DISQUALIFIES_NEXT_QUARTER,
     DISQUALIFIES_THIS_QUARTER,
-    Disqualification,
     EventFact,
     EventTally,
     NotAppraised,
@@ -623,3 +623,15 @@ def test_an_events_amount_is_its_own_or_a_lost_badges_fine(kind, amount, expecte
     rules = SimpleNamespace(work_badge_fine=Decimal("200"), award_badge_fine=Decimal("150"))
 
     assert event_amount(kind, amount, rules) == expected
+
+
+def test_a_disqualification_reads_back_only_what_it_wrote():
+    written = Disqualification(code="monthly_deductions", month=7, points=Decimal("15"))
+
+    assert Disqualification.from_json(written.as_json()) == Disqualification(
+        code="monthly_deductions", month=7, points=Decimal("15.0")
+    )
+    assert Disqualification.from_json({"code": "x", "detail": "d"}) is None
+    assert Disqualification.from_json({"count": 2}) is None
+    assert Disqualification.from_json({"code": "x", "count": "many"}) is None
+    assert Disqualification.from_json("月度扣分满15分") is None
