@@ -51,7 +51,7 @@ def wechat_complaint(employee, today, note):
 
 
 def test_enter_never_rules_and_a_disqualification_is_confirmed(
-    page, live_server, quarter, department, today
+    page, live_server, quarter, department, today, screenshot_dir
 ):
     first = wechat_complaint(staff_employee(department=department, name="张三"), today, "重复")
     second = wechat_complaint(staff_employee(department=department, name="李四"), today, "属实")
@@ -83,6 +83,17 @@ def test_enter_never_rules_and_a_disqualification_is_confirmed(
     page.wait_for_selector(f"{row}[data-state=ruled]")
     second.refresh_from_db()
     assert second.validity == EventValidity.VALID
+
+    # The office corrects the first ruling on the event's page; the history keeps both.
+    page.goto(f"{live_server.url}/appraisal/events/{first.pk}/")
+    page.check("input[name=validity][value=pending]")
+    page.fill("input[name=reason]", "客户补充了材料，重新审核")
+    page.locator("form button[type=submit]").last.click()
+    page.wait_for_load_state()
+    first.refresh_from_db()
+    assert first.validity == EventValidity.PENDING
+    assert "客户补充了材料" in page.locator("main").inner_text()
+    page.screenshot(path=str(screenshot_dir / "event-history-1280.png"), full_page=True)
 
 
 def test_feedback_after_an_early_close_is_received_and_kept_for_the_record(
