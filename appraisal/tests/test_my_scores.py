@@ -30,6 +30,7 @@ from appraisal.tests.factories import (
     QuarterFactory,
     QuarterResultFactory,
 )
+from appraisal.tests.guards import advance
 from awards.models import AwardBadge
 from awards.services import work_badge_issue
 from employees.models import DepartmentKind
@@ -654,8 +655,9 @@ def _closed_quarter_with_a_result(status):
     me = staff_employee()
     quarter = QuarterFactory(year=2026, number=3)
     DailySheetFactory(employee=me, day=datetime.date(2026, 7, 1), service=Decimal("42.5"))
-    # Closed after the sheet was written: PostgreSQL's trigger refuses sheets in a closed quarter.
-    type(quarter).objects.filter(pk=quarter.pk).update(status=status)
+    # Closed after the sheet was written: PostgreSQL's trigger refuses sheets in a closed quarter,
+    # and moves a quarter only one lifecycle step at a time.
+    advance(quarter, status)
     QuarterResultFactory(
         quarter=quarter,
         employee=me,
