@@ -47,6 +47,8 @@ from appraisal.selectors.year import (
 )
 from employees.models import Department, User
 from spreadsheets import number_cell, set_widths, text_cell
+from spreadsheets.comments import workbook_save
+from spreadsheets.writing import EXCEL_MAX_ROWS, SheetSeries
 
 Target = str | os.PathLike[str] | IO[bytes]
 
@@ -139,6 +141,15 @@ def _header(ws, headers) -> None:
     ws.append([text_cell(ws, h, bold=True, border=True, alignment=_CENTER) for h in headers])
 
 
+def _series(wb: Workbook, title: str, headers, widths, *, comments: bool = False) -> SheetSeries:
+    def start(ws) -> None:
+        set_widths(ws, widths)
+        ws.freeze_panes = "A2"
+        _header(ws, headers)
+
+    return SheetSeries(wb, title, start=start, comments=comments)
+
+
 def _login(user: User | None) -> str:
     if user is None:
         return ""
@@ -151,20 +162,20 @@ def _when(value: datetime.datetime | None) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
 
 
-def _year_sheet(ws, *, year: int, department: Department | None) -> int:
+def _year_sheet(wb: Workbook, title: str, *, year: int, department: Department | None) -> int:
     """The year summary table; returns its row count."""
-    set_widths(ws, (12, 10, 14, 10, 10, 10, 10, 10, 8, 8, 8, 12, 8))
-    ws.freeze_panes = "A2"
-    _header(ws, YEAR_HEADERS)
+    series = _series(
+        wb, title, YEAR_HEADERS, (12, 10, 14, 10, 10, 10, 10, 10, 8, 8, 8, 12, 8), comments=True
+    )
     rows = year_rows(
         results=year_results(year=year, user=None, department=department).iterator(CHUNK),
         quarters=year_quarters(year=year),
         stars=published_star_ids(year=year),
     )
-    count = 0
     # Cell comments are read by HR whoever exports: Chinese, like the headers.
     with translation.override("zh-hans"):
         for row in rows:
+            ws = series.row()
             cells = [
                 text_cell(ws, row.employee.number),
                 text_cell(ws, row.employee.name),
@@ -186,16 +197,15 @@ def _year_sheet(ws, *, year: int, department: Department | None) -> int:
             cells.append(number_cell(ws, row.figures.net))
             cells.append(text_cell(ws, YES if row.star else ""))
             ws.append(cells)
-            count += 1
-    return count
+    return series.rows
 
 
 def year_workbook_write(*, year: int, target: Target) -> int:
     """Write the year summary of `year` to `target`; returns the row count."""
     year_refuse_empty(year=year)
     wb = Workbook(write_only=True)
-    rows = _year_sheet(wb.create_sheet(YEAR_SHEET_TITLE), year=year, department=None)
-    wb.save(target)
+    rows = _year_sheet(wb, YEAR_SHEET_TITLE, year=year, department=None)
+    workbook_save(wb, target)
     return rows
 
 
@@ -211,6 +221,11 @@ def _readme_sheet(ws, *, year: int, department: Department | None, by: User | No
         ("部门", department.name if department else "全部部门"),
         ("导出时间", _when(timezone.now())),
         ("导出人", _login(by) or "命令行"),
+        (
+            "续表",
+            f"一个工作表最多 {EXCEL_MAX_ROWS - 1:,} 行数据；更长的表接续在同名加序号的工作表，"
+            "如“日常考核 (2)”",
+        ),
         (
             "归档状态",
             f"已归档（{_when(row.archived_at)}，{_login(row.archived_by)}）"
@@ -246,9 +261,8 @@ def _readme_sheet(ws, *, year: int, department: Department | None, by: User | No
                 )
 
 
-def _sheets_sheet(ws, *, year: int, department: Department | None) -> None:
-    set_widths(ws, (12, 12, 10, 10, 10, 10, 30, 6, 14, 12, 18))
-    _header(ws, SHEETS_HEADERS)
+def _sheets_sheet(wb: Workbook, title: str, *, year: int, department: Department | None) -> None:
+    series = _series(wb, title, SHEETS_HEADERS, (12, 12, 10, 10, 10, 10, 30, 6, 14, 12, 18))
     sheets = DailySheet.objects.filter(day__year=year)
     if department is not None:
         sheets = sheets.filter(employee__department=department)
@@ -256,6 +270,7 @@ def _sheets_sheet(ws, *, year: int, department: Department | None) -> None:
         "employee__department__display_order", "employee__number", "day", "is_spot_check"
     )
     for sheet in sheets.iterator(CHUNK):
+        ws = series.row()
         ws.append(
             [
                 text_cell(ws, sheet.employee.number),
@@ -277,9 +292,8 @@ def _values_text(values: dict) -> str:
     return "；".join(f"{k}={v}" for k, v in sorted((values or {}).items()))
 
 
-def _revisions_sheet(ws, *, year: int, department: Department | None) -> None:
-    set_widths(ws, (12, 10, 12, 6, 12, 18, 30, 30, 30))
-    _header(ws, REVISION_HEADERS)
+def _revisions_sheet(wb: Workbook, title: str, *, year: int, department: Department | None) -> None:
+    series = _series(wb, title, REVISION_HEADERS, (12, 10, 12, 6, 12, 18, 30, 30, 30))
     revisions = SheetRevision.objects.filter(day__year=year)
     if department is not None:
         revisions = revisions.filter(employee__department=department)
@@ -287,6 +301,7 @@ def _revisions_sheet(ws, *, year: int, department: Department | None) -> None:
         "employee__number", "day", "changed_at", "id"
     )
     for rev in revisions.iterator(CHUNK):
+        ws = series.row()
         ws.append(
             [
                 text_cell(ws, rev.employee.number),
@@ -302,9 +317,10 @@ def _revisions_sheet(ws, *, year: int, department: Department | None) -> None:
         )
 
 
-def _events_sheet(ws, *, year: int, department: Department | None) -> None:
-    set_widths(ws, (12, 10, 14, 12, 12, 8, 10, 6, 30, 12, 12, 12, 18, 12, 18, 30))
-    _header(ws, EVENT_HEADERS)
+def _events_sheet(wb: Workbook, title: str, *, year: int, department: Department | None) -> None:
+    series = _series(
+        wb, title, EVENT_HEADERS, (12, 10, 14, 12, 12, 8, 10, 6, 30, 12, 12, 12, 18, 12, 18, 30)
+    )
     events = Event.objects.filter(date__year=year)
     if department is not None:
         events = events.filter(employee__department=department)
@@ -313,6 +329,7 @@ def _events_sheet(ws, *, year: int, department: Department | None) -> None:
     )
     with translation.override("zh-hans"):
         for event in events.iterator(CHUNK):
+            ws = series.row()
             ws.append(
                 [
                     text_cell(ws, event.employee.number),
@@ -335,9 +352,10 @@ def _events_sheet(ws, *, year: int, department: Department | None) -> None:
             )
 
 
-def _results_sheet(ws, *, year: int, department: Department | None) -> None:
-    set_widths(ws, (8, 12, 10, 14, 10, 10, 8, 10, 12, 10, 10, 40, 10))
-    _header(ws, QUARTER_RESULT_HEADERS)
+def _results_sheet(wb: Workbook, title: str, *, year: int, department: Department | None) -> None:
+    series = _series(
+        wb, title, QUARTER_RESULT_HEADERS, (8, 12, 10, 14, 10, 10, 8, 10, 12, 10, 10, 40, 10)
+    )
     results = QuarterResult.objects.filter(quarter__year=year)
     if department is not None:
         results = results.filter(department=department)
@@ -345,6 +363,7 @@ def _results_sheet(ws, *, year: int, department: Department | None) -> None:
         "quarter__number", "department__display_order", "department__name", "employee__number"
     )
     for result in results.iterator(CHUNK):
+        ws = series.row()
         ws.append(
             [
                 text_cell(ws, result.quarter.code),
@@ -364,9 +383,12 @@ def _results_sheet(ws, *, year: int, department: Department | None) -> None:
         )
 
 
-def _objections_sheet(ws, *, year: int, department: Department | None) -> None:
-    set_widths(ws, (8, 12, 10, 14, 10, 12, 40, 8, 30, 12, 18, 12, 18))
-    _header(ws, OBJECTION_HEADERS)
+def _objections_sheet(
+    wb: Workbook, title: str, *, year: int, department: Department | None
+) -> None:
+    series = _series(
+        wb, title, OBJECTION_HEADERS, (8, 12, 10, 14, 10, 12, 40, 8, 30, 12, 18, 12, 18)
+    )
     objections = Objection.objects.filter(quarter__year=year)
     if department is not None:
         objections = objections.filter(employee__department=department)
@@ -375,6 +397,7 @@ def _objections_sheet(ws, *, year: int, department: Department | None) -> None:
     ).order_by("quarter__number", "created_at", "id")
     with translation.override("zh-hans"):
         for objection in objections.iterator(CHUNK):
+            ws = series.row()
             ws.append(
                 [
                     text_cell(ws, objection.quarter.code),
@@ -402,13 +425,13 @@ def archive_workbook_write(
     wb = Workbook(write_only=True)
     titles = iter(ARCHIVE_SHEETS)
     _readme_sheet(wb.create_sheet(next(titles)), year=year, department=department, by=by)
-    _year_sheet(wb.create_sheet(next(titles)), year=year, department=department)
     for write in (
+        _year_sheet,
         _sheets_sheet,
         _revisions_sheet,
         _events_sheet,
         _results_sheet,
         _objections_sheet,
     ):
-        write(wb.create_sheet(next(titles)), year=year, department=department)
-    wb.save(target)
+        write(wb, next(titles), year=year, department=department)
+    workbook_save(wb, target)

@@ -14,6 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, TypeVar
 
+from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
@@ -23,6 +24,8 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 # "="); tab and carriage return are in OWASP's list for the same reason.
 FORMULA_PREFIXES: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
 MONEY_FORMAT = "0.00"
+# Excel opens no sheet longer than this; a longer table continues on another sheet.
+EXCEL_MAX_ROWS = 1_048_576
 
 _THIN = Side(style="thin")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
@@ -87,6 +90,53 @@ def set_widths(ws: WriteOnlyWorksheet, widths: Iterable[int]) -> None:
     # In write-only mode column settings must come before the first row.
     for index, width in enumerate(widths):
         ws.column_dimensions[chr(ord("A") + index)].width = width
+
+
+class SheetSeries:
+    """One table over as many sheets as Excel's row limit needs.
+
+    The first sheet takes `title`; a table longer than a sheet continues on
+    "`title` (2)", "`title` (3)", … right after it, each starting again with
+    `start(ws)` (widths, panes, the header row). Ask `row()` for the sheet
+    before making each row's cells, so they belong to the sheet they go to.
+    """
+
+    def __init__(
+        self,
+        wb: Workbook,
+        title: str,
+        *,
+        start: Callable[[WriteOnlyWorksheet], None],
+        comments: bool = False,
+    ) -> None:
+        self._wb = wb
+        self._title = title
+        self._start = start
+        self._comments = comments
+        self.titles: list[str] = []
+        self.rows = 0
+        self._ws = self._next()
+
+    def _next(self) -> WriteOnlyWorksheet:
+        number = len(self.titles) + 1
+        title = self._title if number == 1 else f"{self._title} ({number})"
+        ws = self._wb.create_sheet(title)
+        self._start(ws)
+        if self._comments:
+            from spreadsheets.comments import comments_spool
+
+            comments_spool(ws)
+        self.titles.append(title)
+        self._in_sheet = 1  # the header row, which `start` wrote
+        return ws
+
+    def row(self) -> WriteOnlyWorksheet:
+        """The sheet the next row goes to; call `append` on it once."""
+        if self._in_sheet >= EXCEL_MAX_ROWS:
+            self._ws = self._next()
+        self._in_sheet += 1
+        self.rows += 1
+        return self._ws
 
 
 def workbook_save_atomic(*, path: str | os.PathLike[str], write: Callable[[IO[bytes]], T]) -> T:

@@ -5,7 +5,8 @@ import io
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from spreadsheets import number_cell, text_cell, workbook_save_atomic
+from spreadsheets import number_cell, text_cell, workbook_save_atomic, writing
+from spreadsheets.writing import SheetSeries
 
 
 def written(*cells_of):
@@ -65,3 +66,37 @@ def test_a_finished_write_replaces_the_file_and_returns_what_the_writer_returned
     assert outcome == 3
     assert target.read_bytes() == b"new"
     assert oct(target.stat().st_mode & 0o777) == "0o644"
+
+
+def series_written(monkeypatch, rows: int, *, limit: int = 4):
+    monkeypatch.setattr(writing, "EXCEL_MAX_ROWS", limit)
+    workbook = Workbook(write_only=True)
+    series = SheetSeries(workbook, "日常考核", start=lambda ws: ws.append(["工号"]))
+    for n in range(rows):
+        ws = series.row()
+        ws.append([text_cell(ws, f"E{n}")])
+    workbook.create_sheet("修改记录")
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    buffer.seek(0)
+    return series, load_workbook(buffer)
+
+
+def test_a_table_longer_than_a_sheet_continues_on_numbered_sheets_each_with_its_header(
+    monkeypatch,
+):
+    series, wb = series_written(monkeypatch, rows=7)
+
+    assert wb.sheetnames == ["日常考核", "日常考核 (2)", "日常考核 (3)", "修改记录"]
+    assert series.titles == wb.sheetnames[:3] and series.rows == 7
+    sheets = [list(wb[t].values) for t in series.titles]
+    assert [len(s) for s in sheets] == [4, 4, 2]
+    assert all(s[0] == ("工号",) for s in sheets)
+    assert [r[0] for s in sheets for r in s[1:]] == [f"E{n}" for n in range(7)]
+
+
+def test_a_table_that_fills_its_sheet_exactly_makes_no_empty_continuation(monkeypatch):
+    series, wb = series_written(monkeypatch, rows=3)
+
+    assert series.titles == ["日常考核"]
+    assert wb.sheetnames == ["日常考核", "修改记录"]

@@ -17,6 +17,7 @@ from appraisal.exports_year import (
     QUARTER_RESULT_HEADERS,
     SHEETS_HEADERS,
     YEAR_HEADERS,
+    archive_workbook_write,
 )
 from appraisal.models import (
     DailySheet,
@@ -40,6 +41,7 @@ from appraisal.tests.factories import DailySheetFactory
 from appraisal.tests.guards import guards_off
 from appraisal.tests.year.conftest import IN_YEAR, YEAR
 from employees.tests.factories import EmployeeFactory, head_user, office_user
+from spreadsheets import writing
 
 pytestmark = pytest.mark.django_db
 
@@ -203,6 +205,41 @@ def test_archive_year_for_one_department(paid, tmp_path):
         "B001",
         "B001",
     ]
+
+
+def test_a_table_longer_than_an_excel_sheet_continues_on_the_next_sheet(
+    year_world, tmp_path, monkeypatch
+):
+    # Excel's limit is 1,048,576 rows; three rows a sheet show the same rule.
+    monkeypatch.setattr(writing, "EXCEL_MAX_ROWS", 3)
+    with guards_off():
+        for offset in range(1, 4):
+            DailySheetFactory(employee=year_world.li, day=IN_YEAR + datetime.timedelta(days=offset))
+    path = tmp_path / "archive.xlsx"
+
+    archive_workbook_write(year=YEAR, target=path)
+
+    wb = load_workbook(path)
+    assert wb.sheetnames[:5] == ["说明", "年度汇总", "年度汇总 (2)", "日常考核", "日常考核 (2)"]
+    assert wb.sheetnames[5:] == [
+        "修改记录",
+        "加减分事项",
+        "季度结果",
+        "季度结果 (2)",
+        "季度结果 (3)",
+        "季度结果 (4)",
+        "异议",
+    ]
+    sheets = [list(wb[t].iter_rows(values_only=True)) for t in ("日常考核", "日常考核 (2)")]
+    assert [rows[0] for rows in sheets] == [SHEETS_HEADERS, SHEETS_HEADERS]
+    assert [(r[0], r[1]) for rows in sheets for r in rows[1:]] == [
+        ("A001", "2025-08-04"),
+        ("A002", "2025-08-05"),
+        ("A002", "2025-08-06"),
+        ("A002", "2025-08-07"),
+    ]
+    summary = [wb[t]["D2"] for t in ("年度汇总", "年度汇总 (2)")]
+    assert [c.comment is not None for c in summary] == [True, True]
 
 
 def test_archive_year_lock_refuses_a_running_year_and_writes_nothing(year_world, tmp_path):
