@@ -48,7 +48,7 @@ from appraisal.selectors.year import (
 from employees.models import Department, User
 from spreadsheets import number_cell, set_widths, text_cell
 from spreadsheets.comments import workbook_save
-from spreadsheets.writing import EXCEL_MAX_ROWS, SheetSeries
+from spreadsheets.writing import EXCEL_MAX_ROWS, SheetSeries, text_value
 
 Target = str | os.PathLike[str] | IO[bytes]
 
@@ -273,17 +273,17 @@ def _sheets_sheet(wb: Workbook, title: str, *, year: int, department: Department
         ws = series.row()
         ws.append(
             [
-                text_cell(ws, sheet.employee.number),
-                text_cell(ws, sheet.day.isoformat()),
-                number_cell(ws, sheet.discipline, money=False),
-                number_cell(ws, sheet.courtesy, money=False),
-                number_cell(ws, sheet.service, money=False),
-                number_cell(ws, sheet.morality, money=False),
-                text_cell(ws, sheet.note),
-                text_cell(ws, YES if sheet.is_spot_check else NO),
-                text_cell(ws, sheet.employee.department.name),
-                text_cell(ws, _login(sheet.entered_by)),
-                text_cell(ws, _when(sheet.created_at)),
+                text_value(ws, sheet.employee.number),
+                text_value(ws, sheet.day.isoformat()),
+                sheet.discipline,
+                sheet.courtesy,
+                sheet.service,
+                sheet.morality,
+                text_value(ws, sheet.note),
+                text_value(ws, YES if sheet.is_spot_check else NO),
+                text_value(ws, sheet.employee.department.name),
+                text_value(ws, _login(sheet.entered_by)),
+                text_value(ws, _when(sheet.created_at)),
             ]
         )
 
@@ -304,15 +304,15 @@ def _revisions_sheet(wb: Workbook, title: str, *, year: int, department: Departm
         ws = series.row()
         ws.append(
             [
-                text_cell(ws, rev.employee.number),
-                text_cell(ws, rev.employee.name),
-                text_cell(ws, rev.day.isoformat()),
-                text_cell(ws, YES if rev.is_spot_check else NO),
-                text_cell(ws, _login(rev.changed_by)),
-                text_cell(ws, _when(rev.changed_at)),
-                text_cell(ws, _values_text(rev.old_values)),
-                text_cell(ws, _values_text(rev.new_values)),
-                text_cell(ws, rev.reason),
+                text_value(ws, rev.employee.number),
+                text_value(ws, rev.employee.name),
+                text_value(ws, rev.day.isoformat()),
+                text_value(ws, YES if rev.is_spot_check else NO),
+                text_value(ws, _login(rev.changed_by)),
+                text_value(ws, _when(rev.changed_at)),
+                text_value(ws, _values_text(rev.old_values)),
+                text_value(ws, _values_text(rev.new_values)),
+                text_value(ws, rev.reason),
             ]
         )
 
@@ -332,22 +332,22 @@ def _events_sheet(wb: Workbook, title: str, *, year: int, department: Department
             ws = series.row()
             ws.append(
                 [
-                    text_cell(ws, event.employee.number),
-                    text_cell(ws, event.employee.name),
-                    text_cell(ws, event.employee.department.name),
-                    text_cell(ws, event.date.isoformat()),
-                    text_cell(ws, KIND_NAMES.get(event.kind, event.kind)),
-                    number_cell(ws, event.points, money=False),
+                    text_value(ws, event.employee.number),
+                    text_value(ws, event.employee.name),
+                    text_value(ws, event.employee.department.name),
+                    text_value(ws, event.date.isoformat()),
+                    text_value(ws, KIND_NAMES.get(event.kind, event.kind)),
+                    event.points,
                     number_cell(ws, event.amount),
-                    text_cell(ws, VALIDITY_NAMES.get(event.validity, event.validity)),
-                    text_cell(ws, event.note),
-                    text_cell(ws, str(event.get_source_display())),
-                    text_cell(ws, event.reported_by),
-                    text_cell(ws, _login(event.created_by)),
-                    text_cell(ws, _when(event.created_at)),
-                    text_cell(ws, _login(event.ruled_by)),
-                    text_cell(ws, _when(event.ruled_at)),
-                    text_cell(ws, event.ruling_note),
+                    text_value(ws, VALIDITY_NAMES.get(event.validity, event.validity)),
+                    text_value(ws, event.note),
+                    text_value(ws, str(event.get_source_display())),
+                    text_value(ws, event.reported_by),
+                    text_value(ws, _login(event.created_by)),
+                    text_value(ws, _when(event.created_at)),
+                    text_value(ws, _login(event.ruled_by)),
+                    text_value(ws, _when(event.ruled_at)),
+                    text_value(ws, event.ruling_note),
                 ]
             )
 
@@ -366,19 +366,19 @@ def _results_sheet(wb: Workbook, title: str, *, year: int, department: Departmen
         ws = series.row()
         ws.append(
             [
-                text_cell(ws, result.quarter.code),
-                text_cell(ws, result.employee.number),
-                text_cell(ws, result.employee.name),
-                text_cell(ws, result.department.name),
-                number_cell(ws, result.days, money=False),
+                text_value(ws, result.quarter.code),
+                text_value(ws, result.employee.number),
+                text_value(ws, result.employee.name),
+                text_value(ws, result.department.name),
+                result.days,
                 number_cell(ws, result.average),
                 number_cell(ws, result.bonus),
                 number_cell(ws, result.final),
-                text_cell(ws, AWARD_NAMES.get(result.award_tier)),
+                text_value(ws, AWARD_NAMES.get(result.award_tier)),
                 number_cell(ws, result.award_amount),
                 number_cell(ws, result.rewards - result.fines),
-                text_cell(ws, _reasons_text(result.disqualification_reasons)),
-                text_cell(ws, YES if result.training else NO),
+                text_value(ws, _reasons_text(result.disqualification_reasons)),
+                text_value(ws, YES if result.training else NO),
             ]
         )
 
@@ -400,19 +400,19 @@ def _objections_sheet(
             ws = series.row()
             ws.append(
                 [
-                    text_cell(ws, objection.quarter.code),
-                    text_cell(ws, objection.employee.number),
-                    text_cell(ws, objection.employee.name),
-                    text_cell(ws, objection.employee.department.name),
-                    text_cell(ws, str(objection.get_channel_display())),
-                    text_cell(ws, objection.raised_by),
-                    text_cell(ws, objection.text),
-                    text_cell(ws, str(objection.get_status_display())),
-                    text_cell(ws, objection.ruling),
-                    text_cell(ws, _login(objection.ruled_by)),
-                    text_cell(ws, _when(objection.ruled_at)),
-                    text_cell(ws, _login(objection.recorded_by)),
-                    text_cell(ws, _when(objection.created_at)),
+                    text_value(ws, objection.quarter.code),
+                    text_value(ws, objection.employee.number),
+                    text_value(ws, objection.employee.name),
+                    text_value(ws, objection.employee.department.name),
+                    text_value(ws, str(objection.get_channel_display())),
+                    text_value(ws, objection.raised_by),
+                    text_value(ws, objection.text),
+                    text_value(ws, str(objection.get_status_display())),
+                    text_value(ws, objection.ruling),
+                    text_value(ws, _login(objection.ruled_by)),
+                    text_value(ws, _when(objection.ruled_at)),
+                    text_value(ws, _login(objection.recorded_by)),
+                    text_value(ws, _when(objection.created_at)),
                 ]
             )
 

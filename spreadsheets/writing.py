@@ -16,7 +16,7 @@ from typing import IO, TypeVar
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
@@ -50,8 +50,31 @@ def text_cell(ws: WriteOnlyWorksheet, value: str | None, **style: object) -> Wri
         if text.startswith(FORMULA_PREFIXES):
             cell.data_type = "s"
             cell.quotePrefix = True
+        elif text in ERROR_CODES:
+            # openpyxl would store "#N/A" as Excel's error value, not as the text typed.
+            cell.data_type = "s"
     _style(cell, **style)
     return cell
+
+
+def text_value(ws: WriteOnlyWorksheet, value: str | None) -> str | WriteOnlyCell | None:
+    """`text_cell` for the long tables: the plain string wherever openpyxl keeps it text as it is.
+
+    A row of plain values lets openpyxl reuse one cell object for the whole
+    row instead of one per value (the archive writes millions); anything that
+    needs care (a formula prefix, an error code, characters XML cannot hold)
+    still goes through `text_cell`.
+    """
+    if value is None or value == "":
+        return None
+    text = str(value)
+    if (
+        text.startswith(FORMULA_PREFIXES)
+        or text in ERROR_CODES
+        or ILLEGAL_CHARACTERS_RE.search(text)
+    ):
+        return text_cell(ws, text)
+    return text
 
 
 def number_cell(

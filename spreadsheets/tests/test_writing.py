@@ -6,7 +6,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from spreadsheets import number_cell, text_cell, workbook_save_atomic, writing
-from spreadsheets.writing import SheetSeries
+from spreadsheets.writing import SheetSeries, text_value
 
 
 def written(*cells_of):
@@ -19,13 +19,30 @@ def written(*cells_of):
     return load_workbook(buffer).active
 
 
+@pytest.mark.parametrize("make", [text_cell, text_value])
 @pytest.mark.parametrize("text", ['=HYPERLINK("x")', "+1", "-2", "@SUM(A1)", "\tx"])
-def test_text_that_looks_like_a_formula_is_written_as_text(text):
-    cell = written(lambda sheet: text_cell(sheet, text))["A1"]
+def test_text_that_looks_like_a_formula_is_written_as_text(make, text):
+    cell = written(lambda sheet: make(sheet, text))["A1"]
 
     assert cell.value == text
     assert cell.data_type == "s"
     assert cell.quotePrefix
+
+
+@pytest.mark.parametrize("make", [text_cell, text_value])
+def test_text_that_reads_as_an_excel_error_stays_text(make):
+    cell = written(lambda sheet: make(sheet, "#N/A"))["A1"]
+
+    assert cell.value == "#N/A"
+    assert cell.data_type == "s"
+
+
+def test_plain_text_goes_into_a_row_as_itself_and_needs_no_cell_of_its_own():
+    sheet = Workbook(write_only=True).create_sheet("x")
+
+    assert text_value(sheet, "装卸作业部") == "装卸作业部"
+    assert text_value(sheet, "") is None
+    assert text_value(sheet, "a\x00b").value == "ab"
 
 
 def test_characters_xml_cannot_hold_are_dropped_and_blank_text_stays_empty():
