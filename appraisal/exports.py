@@ -45,7 +45,7 @@ from appraisal.models import (
 from appraisal.rules import QuarterId
 from appraisal.selectors.month import disqualification_reason_text
 from employees.models import User
-from spreadsheets import number_cell, set_widths, text_cell
+from spreadsheets import number_cell, set_widths, text_cell, text_value
 
 ZERO = Decimal("0")
 
@@ -248,19 +248,19 @@ def results_workbook_write(*, quarter: Quarter, target: Target) -> int:
         employee = result.employee
         ws.append(
             [
-                text_cell(ws, employee.number),
-                text_cell(ws, employee.name),
-                text_cell(ws, result.department.name),
-                number_cell(ws, result.days, money=False),
+                text_value(ws, employee.number),
+                text_value(ws, employee.name),
+                text_value(ws, result.department.name),
+                result.days,
                 number_cell(ws, result.average),
                 number_cell(ws, result.bonus),
                 number_cell(ws, result.final),
-                text_cell(ws, _award_name(result.award_tier)),
+                text_value(ws, _award_name(result.award_tier)),
                 number_cell(ws, result.award_amount),
                 number_cell(ws, result.rewards - result.fines),
-                text_cell(ws, _reasons_text(result.disqualification_reasons)),
-                text_cell(ws, YES if result.training else NO),
-                text_cell(ws, _withdrawal_text(result, deciders)),
+                text_value(ws, _reasons_text(result.disqualification_reasons)),
+                text_value(ws, YES if result.training else NO),
+                text_value(ws, _withdrawal_text(result, deciders)),
             ]
         )
         rows += 1

@@ -46,9 +46,9 @@ from appraisal.selectors.year import (
     year_rows,
 )
 from employees.models import Department, User
-from spreadsheets import number_cell, set_widths, text_cell
+from spreadsheets import number_cell, set_widths, text_cell, text_value
 from spreadsheets.comments import workbook_save
-from spreadsheets.writing import EXCEL_MAX_ROWS, SheetSeries, text_value
+from spreadsheets.writing import EXCEL_MAX_ROWS, SheetSeries
 
 Target = str | os.PathLike[str] | IO[bytes]
 

@@ -52,6 +52,7 @@ __all__ = [
     "row_error",
     "set_widths",
     "text_cell",
+    "text_value",
     "workbook_save_atomic",
 ]
 
@@ -63,6 +64,7 @@ _WRITING = {
     "number_cell",
     "set_widths",
     "text_cell",
+    "text_value",
     "workbook_save_atomic",
 }
 
