@@ -199,3 +199,20 @@ def test_on_a_phone_the_notice_lists_each_winner_with_the_name_on_one_line(
         expect(page.locator("#winners thead")).to_be_visible()
     finally:
         context.close()
+
+
+def test_the_quarter_page_in_english_at_1280_px(page, live_server, world, screenshot_dir):
+    world.to("published")
+    browser_login(page, live_server, "office")
+    page.goto(f"{live_server.url}/appraisal/quarters/{CODE}/")
+    page.wait_for_selector("[data-status=published]")
+
+    # The language switch in the top bar submits on change and comes back to the page.
+    page.select_option("#language-select", "en")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    page.wait_for_selector("[data-status=published]")
+
+    expect(page.locator("#navbar")).to_contain_text("Appraisal quarters")
+    assert page.locator("#navbar").bounding_box()["height"] < 70
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    page.screenshot(path=str(screenshot_dir / "quarter-en-1280.png"), full_page=True)
