@@ -12,7 +12,7 @@ from appraisal.forms.common import ServiceErrorsMixin
 from appraisal.models import EventKind, EventSource, EventValidity
 from appraisal.rules import QuarterId
 from appraisal.services import HEAD_EVENT_KINDS
-from employees.models import DepartmentQuerySet, Employee
+from employees.models import DepartmentQuerySet, Employee, EmployeeQuerySet
 from employees.permissions import may_rule_events
 
 # --- Events, the office's queue, rule settings -------------------------------------
@@ -54,10 +54,68 @@ class EventLedgerQueryForm(forms.Form):
         }
 
 
+def employee_choice_label(employee: Employee) -> str:
+    """How the picker lists an employee, and what choosing one puts in the field."""
+    return f"{employee.number} {employee.name} · {employee.department.name}"
+
+
+class EmployeePickerField(forms.Field):
+    """One employee of `queryset`, from what was typed or chosen in the picker.
+
+    The picker (an `<input list>` over a `<datalist>`, searched by
+    static/js/employee-picker.js) sends the chosen line, "工号 姓名 · 部门", or
+    what was typed: an employee number, or a name. The line's first word is
+    read as the number; a name counts only when exactly one employee bears it.
+    Anything else is an error on the field, which names it.
+    """
+
+    widget = forms.TextInput
+
+    def __init__(self, *, queryset: EmployeeQuerySet | None = None, **kwargs: object) -> None:
+        super().__init__(**kwargs)
+        self.queryset = queryset
+        self.scope_label = _("employees")
+
+    def to_python(self, value: object) -> Employee | None:
+        text = " ".join(str(value or "").split())
+        if not text:
+            return None
+        number = text.split(" ", 1)[0]
+        found = list(self.queryset.filter(number__iexact=number)[:2])
+        if len(found) == 1:
+            return found[0]
+        found = list(self.queryset.filter(name=text)[:6])
+        if len(found) == 1:
+            return found[0]
+        if found:
+            raise ValidationError(
+                _(
+                    "Employee: “%(value)s” is the name of more than one employee "
+                    "(%(numbers)s); type or choose the employee number."
+                ),
+                code="ambiguous",
+                params={"value": text, "numbers": "、".join(e.number for e in found[:5])},
+            )
+        raise ValidationError(
+            _("Employee: none of the %(scope)s has the number or name “%(value)s”."),
+            code="invalid_choice",
+            params={"value": text, "scope": self.scope_label},
+        )
+
+    def prepare_value(self, value: object) -> object:
+        if isinstance(value, Employee):
+            return employee_choice_label(value)
+        return value
+
+
 class EventEntryForm(ServiceErrorsMixin, forms.Form):
     """The record form of an event: the office's, or a department head's deduction."""
 
-    employee = forms.ModelChoiceField(label=_("Employee"), queryset=None)
+    employee = EmployeePickerField(
+        label=_("Employee"),
+        error_messages={"required": _("Employee: type an employee number or name and choose.")},
+        help_text=_("Type part of a name or an employee number, then choose from the list."),
+    )
     date = forms.DateField(
         label=_("Date"),
         input_formats=["%Y-%m-%d"],
@@ -104,12 +162,14 @@ class EventEntryForm(ServiceErrorsMixin, forms.Form):
             self.fields["employee"].queryset = employees.filter(is_active=True).order_by(
                 "department__display_order", "number"
             )
+            self.fields["employee"].scope_label = _("active employees")
             self.fields["kind"].choices = EventKind.choices
             self.fields["source"].choices = EventSource.choices
             self.fields["source"].initial = EventSource.OFFICE
             self.fields["validity"].choices = EventValidity.choices
         else:
             self.fields["employee"].queryset = employees.appraised().order_by("number")
+            self.fields["employee"].scope_label = _("appraised employees of your department")
             self.fields["kind"].choices = [
                 (kind.value, kind.label) for kind in EventKind if kind in HEAD_EVENT_KINDS
             ]
@@ -117,12 +177,30 @@ class EventEntryForm(ServiceErrorsMixin, forms.Form):
             for name in ("source", "reported_by", "validity", "reason"):
                 del self.fields[name]
             self.fields["amount"].help_text = _("A fine as a negative amount; empty for none.")
-        self.fields["employee"].label_from_instance = lambda e: (
-            f"{e.number} {e.name} · {e.department.name}"
+        self.fields["employee"].widget.attrs.update(
+            {
+                "list": "employee-options",
+                "autocomplete": "off",
+                "spellcheck": "false",
+                "data-employee-picker": "",
+                "aria-describedby": "employee-supervisor-warning",
+            }
         )
         for field in self.fields.values():
             select = isinstance(field.widget, forms.Select)
             field.widget.attrs["class"] = "form-select" if select else "form-control"
+
+    def employee_options(self) -> list[tuple[str, bool]]:
+        """The picker's list: each employee's line, and whether they are a supervisor."""
+        return [
+            (employee_choice_label(employee), employee.is_supervisor)
+            for employee in self.fields["employee"].queryset
+        ]
+
+    def chosen_supervisor(self) -> Employee | None:
+        """The employee chosen, when a supervisor (not appraised: rules.md section 1)."""
+        employee = getattr(self, "cleaned_data", {}).get("employee")
+        return employee if employee is not None and employee.is_supervisor else None
 
     def entry_values(self) -> dict[str, object]:
         """The event as `event_enter` takes it; a head's form leaves out what only the office sets."""

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from appraisal.models import (
     AwardTier,
@@ -144,3 +145,76 @@ def test_office_rules_a_wechat_complaint_valid_and_it_disqualifies(
     assert card.get_attribute("data-final") == "100.00"
     assert card.locator("li.reason").count() == 1
     assert Event.objects.filter(validity=EventValidity.PENDING).count() == 2
+
+
+def test_the_office_finds_an_employee_by_part_of_a_name_and_is_warned_of_a_supervisor(
+    page, live_server, department, today, screenshot_dir
+):
+    office_user(username="office", password="smile2026")
+    staff_employee(department=department, number="ZX011", name="王建华")
+    staff_employee(department=department, number="ZX012", name="李建军")
+    chief = staff_employee(department=department, number="ZX090", name="刘建国", is_supervisor=True)
+    other = DepartmentFactory(name="财务部", kind=DepartmentKind.FUNCTIONAL)
+    staff_employee(department=other, number="CW003", name="赵建平")
+    staff_employee(department=other, number="CW004", name="孙丽")
+    browser_login(page, live_server, "office")
+    page.goto(f"{live_server.url}/appraisal/events/new/")
+    picker = page.locator("#id_employee")
+    matches = page.locator("#id_employee-matches [role=option]")
+    warning = page.locator("#employee-supervisor-warning")
+
+    # Part of a name lists everyone whose line holds it; the department narrows it down.
+    picker.press_sequentially("建")
+    expect(matches).to_have_count(4)
+    expect(matches.filter(has_text="刘建国")).to_contain_text("主管")
+    page.screenshot(path=str(screenshot_dir / "event-picker-1280.png"), full_page=False)
+    picker.press_sequentially(" 装卸")
+    expect(matches).to_have_count(3)
+    expect(warning).to_be_hidden()
+
+    # A colleague chosen by the keyboard: no warning.
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    expect(picker).to_have_value("ZX011 王建华 · 装卸作业部")
+    expect(warning).to_be_hidden()
+
+    # The supervisor, by a click on their line: the warning shows beside the picker.
+    picker.fill("")
+    picker.press_sequentially("刘建")
+    matches.filter(has_text="刘建国").click()
+    expect(picker).to_have_value("ZX090 刘建国 · 装卸作业部")
+    expect(warning).to_be_visible()
+    expect(warning).to_contain_text("主管不参加考核")
+    # A number typed by hand is read the same way; a colleague's hides the warning again.
+    picker.fill("zx012")
+    expect(warning).to_be_hidden()
+    picker.fill("ZX090")
+    expect(warning).to_be_visible()
+
+    page.select_option("#id_kind", EventKind.PENNANT)
+    page.fill("#id_note", "赠送锦旗")
+    page.click("#event-submit")
+    page.wait_for_url("**/appraisal/events/?quarter=*")
+
+    expect(page.locator(".alert-success")).to_contain_text("刘建国")
+    expect(page.locator(".alert-warning")).to_contain_text("刘建国为主管：主管不参加考核")
+    event = Event.objects.get()
+    assert (event.employee, event.kind, event.note) == (chief, EventKind.PENNANT, "赠送锦旗")
+
+
+def test_an_unknown_number_is_refused_on_the_picker_and_nothing_is_saved(
+    page, live_server, department
+):
+    office_user(username="office", password="smile2026")
+    staff_employee(department=department, number="ZX011", name="王建华")
+    browser_login(page, live_server, "office")
+    page.goto(f"{live_server.url}/appraisal/events/new/")
+
+    page.locator("#id_employee").press_sequentially("ZX999")
+    expect(page.locator("#id_employee-matches [data-no-match]")).to_be_visible()
+    page.click("#event-submit")
+
+    expect(page.locator("[data-error-for=employee]")).to_contain_text("员工：")
+    expect(page.locator("[data-error-for=employee]")).to_contain_text("“ZX999”")
+    expect(page.locator("#id_employee")).to_have_value("ZX999")
+    assert not Event.objects.exists()

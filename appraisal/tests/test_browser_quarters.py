@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
+from playwright.sync_api import expect
 
 from appraisal.models import (
     Approval,
@@ -147,3 +148,71 @@ def test_the_close_page_announces_as_many_appraised_as_the_close_gives_results(
 
     assert announced == on_the_quarter_page == len(listed) == 5
     assert str(departing.pk) not in listed
+
+
+# Each name cell's text height, its line height, and the page's width, as laid out.
+NAME_CELLS = """() => ({
+  names: Array.from(document.querySelectorAll("#winners [data-name]")).map((cell) => {
+    const style = getComputedStyle(cell);
+    return {
+      text: cell.textContent.trim(),
+      height: cell.getBoundingClientRect().height
+        - parseFloat(style.paddingTop) - parseFloat(style.paddingBottom),
+      lineHeight: parseFloat(style.lineHeight),
+    };
+  }),
+  pageWidth: document.documentElement.scrollWidth,
+})"""
+
+
+def test_on_a_phone_the_notice_lists_each_winner_with_the_name_on_one_line(
+    browser, live_server, world, screenshot_dir
+):
+    world.to("published")
+    # A long name beside the award, as 390 px has room for: it still takes one line.
+    world.b1.name = "欧阳娜娜"
+    world.b1.save(update_fields=["name"])
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        browser_login(page, live_server, "S0001")
+        page.goto(f"{live_server.url}/appraisal/quarters/{CODE}/notice/")
+        page.wait_for_selector("#winners")
+        measured = page.evaluate(NAME_CELLS)
+
+        assert [cell["text"] for cell in measured["names"]] == ["张三", "李四", "欧阳娜娜"]
+        for cell in measured["names"]:
+            assert 0 < cell["height"] < 1.6 * cell["lineHeight"], cell
+        assert measured["pageWidth"] <= 390, measured
+        first = page.locator("tr[data-winner]").first
+        expect(first.locator(".notice-final")).to_be_visible()
+        # The card names what the table's header said: "最终得分 110.00".
+        label = first.locator(".notice-final").evaluate(
+            "cell => getComputedStyle(cell, '::before').content"
+        )
+        assert "最终得分" in label
+        page.screenshot(path=str(screenshot_dir / "notice-390.png"), full_page=True)
+
+        # Printed, it is the A4 table again: the header row is back.
+        page.emulate_media(media="print")
+        expect(page.locator("#winners thead")).to_be_visible()
+    finally:
+        context.close()
+
+
+def test_the_quarter_page_in_english_at_1280_px(page, live_server, world, screenshot_dir):
+    world.to("published")
+    browser_login(page, live_server, "office")
+    page.goto(f"{live_server.url}/appraisal/quarters/{CODE}/")
+    page.wait_for_selector("[data-status=published]")
+
+    # The language switch in the top bar submits on change and comes back to the page.
+    page.select_option("#language-select", "en")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    page.wait_for_selector("[data-status=published]")
+
+    expect(page.locator("#navbar")).to_contain_text("Appraisal quarters")
+    assert page.locator("#navbar").bounding_box()["height"] < 70
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    page.screenshot(path=str(screenshot_dir / "quarter-en-1280.png"), full_page=True)

@@ -243,7 +243,7 @@ def test_the_event_form_shows_the_refusal_on_the_date(client, office, employee):
     response = client.post(
         reverse("appraisal:event_new"),
         {
-            "employee": employee.pk,
+            "employee": employee.number,
             "date": "2001-01-05",
             "kind": EventKind.PRAISE_LETTER,
             "source": "customer",

@@ -220,9 +220,9 @@ def test_ledger_paginates_and_keeps_its_filters(client, office, employee, today)
 # --- The record form --------------------------------------------------------------
 
 
-def form_data(employee, day, **overrides):
+def form_data(who, day, **overrides):
     data = {
-        "employee": employee.pk,
+        "employee": who.number,
         "date": day.isoformat(),
         "kind": EventKind.PRAISE_LETTER,
         "points": "",
@@ -273,7 +273,7 @@ def test_head_records_a_deduction_through_the_form(client, head, employee, today
     response = login(client, head).post(
         reverse("appraisal:event_new"),
         {
-            "employee": employee.pk,
+            "employee": employee.number,
             "date": today.isoformat(),
             "kind": EventKind.MONTHLY_DEDUCTION,
             "points": "7.5",
@@ -304,7 +304,7 @@ def test_head_form_errors_name_the_field_and_record_nothing(
     client, head, employee, today, overrides, field
 ):
     data = {
-        "employee": employee.pk,
+        "employee": employee.number,
         "date": today.isoformat(),
         "kind": EventKind.MONTHLY_DEDUCTION,
         "points": "3",
@@ -321,7 +321,7 @@ def test_head_form_errors_name_the_field_and_record_nothing(
 
 def test_head_may_not_post_an_event_for_another_department(client, head, other_employee, today):
     data = {
-        "employee": other_employee.pk,
+        "employee": other_employee.number,
         "date": today.isoformat(),
         "kind": EventKind.MONTHLY_DEDUCTION,
         "points": "3",
@@ -330,6 +330,150 @@ def test_head_may_not_post_an_event_for_another_department(client, head, other_e
 
     assert response.status_code == 200
     assert 'data-error-for="employee"' in response.content.decode()
+    assert not Event.objects.exists()
+
+
+def employee_error(response) -> str:
+    """The text of the error shown on the employee field, "" without one."""
+    html = response.content.decode()
+    found = re.search(r'data-error-for="employee">(.*?)</div>\s*</div>', html, re.S)
+    return re.sub(r"<[^>]+>", "", found.group(1)).strip() if found else ""
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["C0001", " c0001 ", "C0001 赵六 · 财务部", "赵六"],
+    ids=["number", "number-lowercase", "chosen-line", "unique-name"],
+)
+def test_the_office_types_a_number_or_name_and_the_event_is_saved_for_that_employee(
+    client, office, employee, other_employee, today, typed
+):
+    response = login(client, office).post(
+        reverse("appraisal:event_new"), form_data(other_employee, today, employee=typed)
+    )
+
+    assert response.status_code == 302
+    assert Event.objects.get().employee == other_employee
+
+
+@pytest.mark.parametrize("typed", ["X9999", "", "张"])
+def test_an_unknown_number_or_name_is_an_error_that_names_the_field_and_saves_nothing(
+    client, office, employee, today, typed
+):
+    response = login(client, office).post(
+        reverse("appraisal:event_new"), form_data(employee, today, employee=typed)
+    )
+
+    assert response.status_code == 200
+    message = employee_error(response)
+    assert message.startswith("员工：")
+    if typed:
+        assert f"“{typed}”" in message
+    assert not Event.objects.exists()
+
+
+def test_a_name_two_employees_share_is_refused_with_their_numbers(
+    client, office, employee, department, today
+):
+    namesake = EmployeeFactory(department=department, number="H0002", name="张三")
+
+    response = login(client, office).post(
+        reverse("appraisal:event_new"), form_data(employee, today, employee="张三")
+    )
+
+    message = employee_error(response)
+    assert message.startswith("员工：")
+    assert employee.number in message and namesake.number in message
+    assert not Event.objects.exists()
+
+
+def test_a_head_typing_another_departments_number_is_refused_on_the_field(
+    client, head, employee, other_employee, today
+):
+    response = login(client, head).post(
+        reverse("appraisal:event_new"),
+        {
+            "employee": other_employee.number,
+            "date": today.isoformat(),
+            "kind": EventKind.MONTHLY_DEDUCTION,
+            "points": "3",
+        },
+    )
+
+    message = employee_error(response)
+    assert message.startswith("员工：") and other_employee.number in message
+    assert other_employee.name not in response.content.decode()
+    assert not Event.objects.exists()
+
+
+def test_the_picker_lists_whom_the_login_may_record_for_and_marks_supervisors(
+    client, office, head, employee, other_employee, department
+):
+    chief = EmployeeFactory(
+        department=department, number="H0100", name="钱主管", is_supervisor=True
+    )
+
+    office_page = login(client, office).get(reverse("appraisal:event_new")).content.decode()
+    head_page = login(Client(), head).get(reverse("appraisal:event_new")).content.decode()
+
+    assert 'list="employee-options"' in office_page
+    assert re.search(r'<option value="H0001 张三 · 货运部"\s*>', office_page)
+    assert re.search(r'<option value="C0001 赵六 · 财务部"\s*>', office_page)
+    assert re.search(r'<option value="H0100 钱主管 · 货运部"\s+data-supervisor="1">', office_page)
+    # The warning is there for the script to show, hidden until a supervisor is chosen.
+    assert re.search(r'id="employee-supervisor-warning"[^>]*\shidden', office_page)
+    assert "H0001 张三" in head_page
+    assert "C0001" not in head_page and chief.number not in head_page
+
+
+def test_recording_for_a_supervisor_warns_after_the_save(client, office, department, today):
+    chief = EmployeeFactory(
+        department=department, number="H0100", name="钱主管", is_supervisor=True
+    )
+
+    response = login(client, office).post(
+        reverse("appraisal:event_new"), form_data(chief, today, employee=chief.number), follow=True
+    )
+
+    assert Event.objects.get().employee == chief
+    html = response.content.decode()
+    assert re.search(r'alert-warning[^>]*role="alert">钱主管为主管', html)
+
+
+def test_a_refused_form_for_a_supervisor_shows_the_warning_at_once(
+    client, office, department, today
+):
+    chief = EmployeeFactory(
+        department=department, number="H0100", name="钱主管", is_supervisor=True
+    )
+
+    response = login(client, office).post(
+        reverse("appraisal:event_new"),
+        form_data(chief, today, employee=chief.number, validity=EventValidity.INVALID),
+    )
+
+    html = response.content.decode()
+    assert 'data-error-for="reason"' in html
+    assert not re.search(r'id="employee-supervisor-warning"[^>]*\shidden', html)
+    assert not Event.objects.exists()
+
+
+def test_a_head_may_not_record_for_their_own_supervisor(client, head, department, today):
+    chief = EmployeeFactory(
+        department=department, number="H0100", name="钱主管", is_supervisor=True
+    )
+
+    response = login(client, head).post(
+        reverse("appraisal:event_new"),
+        {
+            "employee": chief.number,
+            "date": today.isoformat(),
+            "kind": EventKind.MONTHLY_DEDUCTION,
+            "points": "3",
+        },
+    )
+
+    assert employee_error(response).startswith("员工：")
     assert not Event.objects.exists()
 
 

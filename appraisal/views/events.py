@@ -108,6 +108,16 @@ def event_new(request: HttpRequest) -> HttpResponse:
                         "day": event.date.isoformat(),
                     },
                 )
+                if event.employee.is_supervisor:
+                    # Recorded all the same: the office may keep a supervisor's record.
+                    messages.warning(
+                        request,
+                        _(
+                            "%(name)s is a supervisor: supervisors are not appraised, "
+                            "so this event counts in no quarter’s results."
+                        )
+                        % {"name": event.employee.name},
+                    )
                 query = urlencode({"quarter": QuarterId.of(event.date).code})
                 return redirect(f"{reverse('appraisal:events')}?{query}")
     else:

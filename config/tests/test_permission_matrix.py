@@ -226,7 +226,7 @@ def write(world, action):
         "record_event": (
             reverse("appraisal:event_new"),
             {
-                "employee": world.winner.pk,
+                "employee": world.winner.number,
                 "date": OPEN.first_day.isoformat(),
                 "kind": EventKind.MONTHLY_DEDUCTION,
                 "points": "3",
