@@ -17,9 +17,11 @@ from django.conf import settings
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX, make_password
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
@@ -334,7 +336,7 @@ def activation_check(*, number: str, code: str, for_update: bool = False) -> Acc
     """
     mismatch = _refused(
         _("This employee number and activation code do not match. Check both on your slip."),
-        "mismatch",
+        WRONG_CODE,
     )
     activations = AccountActivation.objects.select_related("user", "user__employee")
     if for_update:
@@ -357,6 +359,27 @@ def activation_check(*, number: str, code: str, for_update: bool = False) -> Acc
     if not activation.user.is_active:
         raise _refused(_("This login is switched off. Ask HR."), "inactive")
     return activation
+
+
+# Guessing a code is guessing a password: the activation page counts its wrong
+# codes with django-axes, as the login page counts wrong passwords, so one
+# limit (AXES_FAILURE_LIMIT, per employee number and per address) locks both,
+# and the office unlocks both in the admin.
+WRONG_CODE = "mismatch"
+
+
+def activation_locked(*, request: HttpRequest, number: str) -> bool:
+    """Whether this employee number, or this address, is locked out for now."""
+    from axes.handlers.proxy import AxesProxyHandler
+
+    return AxesProxyHandler.is_locked(request, credentials={"username": number.strip()})
+
+
+def activation_guess_record(*, request: HttpRequest, number: str) -> None:
+    """Count a wrong code against the number and the address."""
+    user_login_failed.send(
+        sender=__name__, credentials={"username": number.strip()}, request=request
+    )
 
 
 @transaction.atomic

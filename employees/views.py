@@ -19,10 +19,13 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from employees.accounts import (
+    WRONG_CODE,
     account_head_name,
     account_head_remove,
     activation_candidates,
+    activation_guess_record,
     activation_issue,
+    activation_locked,
     activation_use,
 )
 from employees.forms import ActivationForm, EmployeeImportForm, EmployeeNumberForm
@@ -285,11 +288,26 @@ def slip_employee(request: HttpRequest) -> HttpResponse:
     return render(request, "employees/slip_confirm.html", {"form": form, "employee": employee})
 
 
+def _activation_locked(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        settings.AXES_LOCKOUT_TEMPLATE,
+        {
+            "failure_limit": settings.AXES_FAILURE_LIMIT,
+            "cooloff_timedelta": settings.AXES_COOLOFF_TIME,
+        },
+        status=429,
+    )
+
+
 @require_http_methods(["GET", "POST"])
 def activate(request: HttpRequest) -> HttpResponse:
     """The address on the slip: number and code, then the employee's own password."""
     if request.method == "POST":
         form = ActivationForm(request.POST)
+        number = form.data.get("number", "")
+        if activation_locked(request=request, number=number):
+            return _activation_locked(request)
         if form.is_valid():
             try:
                 login = activation_use(
@@ -303,6 +321,8 @@ def activate(request: HttpRequest) -> HttpResponse:
                 auth_login(request, login, backend="django.contrib.auth.backends.ModelBackend")
                 messages.success(request, _("Your password is set. Welcome!"))
                 return redirect("home")
+        if form.has_error("code", WRONG_CODE):
+            activation_guess_record(request=request, number=number)
     else:
         form = ActivationForm(initial={"number": request.GET.get("number", "")})
     return render(request, "employees/activate.html", {"form": form})

@@ -264,6 +264,43 @@ def test_a_wrong_or_expired_code_is_refused_with_a_clear_message(client, crew):
     assert not is_password_usable(employees[0].user.password)
 
 
+def test_wrong_codes_lock_the_number_like_wrong_passwords_and_then_nothing_is_checked(
+    client, crew, settings
+):
+    _department, employees = crew
+    employee = employees[0]
+    slip = activation_issue(employees=[employee], issued_by=None)[0]
+    for _try in range(settings.AXES_FAILURE_LIMIT - 1):
+        wrong = activate(client, employee.number, "AAAAAAAAAA")
+        assert "工号与激活码不匹配" in wrong.content.decode()
+    # The fifth wrong code locks, as the fifth wrong password does.
+    assert activate(client, employee.number, "AAAAAAAAAA").status_code == 429
+
+    locked = activate(client, employee.number, slip.code)
+
+    assert locked.status_code == 429
+    assert "密码或激活码错误 5 次后" in locked.content.decode()
+    employee.user.refresh_from_db()
+    assert not is_password_usable(employee.user.password)
+    # The login page is locked for the number too: the same limit guards both.
+    response = client.post(reverse("login"), {"username": employee.number, "password": "x"})
+    assert "锁定 15 分钟" in response.content.decode()
+
+
+def test_a_weak_password_with_the_right_code_is_not_counted_as_a_guess(client, crew, settings):
+    _department, employees = crew
+    employee = employees[0]
+    slip = activation_issue(employees=[employee], issued_by=None)[0]
+    for _try in range(settings.AXES_FAILURE_LIMIT):
+        activate(client, employee.number, slip.code, "123")
+
+    response = activate(client, employee.number, slip.code)
+
+    assert response.status_code == 302
+    employee.user.refresh_from_db()
+    assert employee.user.check_password(PASSWORD)
+
+
 def test_the_code_expires_after_the_setting(settings, crew):
     settings.ACTIVATION_CODE_DAYS = 7
     slip = activation_issue(employees=[crew[1][0]], issued_by=None)[0]
