@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import datetime
 import os
-from typing import IO
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import IO, Any
 
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
@@ -261,160 +264,191 @@ def _readme_sheet(ws, *, year: int, department: Department | None, by: User | No
                 )
 
 
-def _sheets_sheet(wb: Workbook, title: str, *, year: int, department: Department | None) -> None:
-    series = _series(wb, title, SHEETS_HEADERS, (12, 12, 10, 10, 10, 10, 30, 6, 14, 12, 18))
+# --- The archive's long tables: what each reads, and the cells of one of its rows -------
+
+
+def _sheets_query(*, year: int, department: Department | None) -> QuerySet:
     sheets = DailySheet.objects.filter(day__year=year)
     if department is not None:
         sheets = sheets.filter(employee__department=department)
-    sheets = sheets.select_related("employee__department", "entered_by").order_by(
+    return sheets.select_related("employee__department", "entered_by").order_by(
         "employee__department__display_order", "employee__number", "day", "is_spot_check"
     )
-    for sheet in sheets.iterator(CHUNK):
-        ws = series.row()
-        ws.append(
-            [
-                text_value(ws, sheet.employee.number),
-                text_value(ws, sheet.day.isoformat()),
-                sheet.discipline,
-                sheet.courtesy,
-                sheet.service,
-                sheet.morality,
-                text_value(ws, sheet.note),
-                text_value(ws, YES if sheet.is_spot_check else NO),
-                text_value(ws, sheet.employee.department.name),
-                text_value(ws, _login(sheet.entered_by)),
-                text_value(ws, _when(sheet.created_at)),
-            ]
-        )
+
+
+def _sheet_cells(ws, sheet: DailySheet) -> list:
+    return [
+        text_value(ws, sheet.employee.number),
+        text_value(ws, sheet.day.isoformat()),
+        sheet.discipline,
+        sheet.courtesy,
+        sheet.service,
+        sheet.morality,
+        text_value(ws, sheet.note),
+        text_value(ws, YES if sheet.is_spot_check else NO),
+        text_value(ws, sheet.employee.department.name),
+        text_value(ws, _login(sheet.entered_by)),
+        text_value(ws, _when(sheet.created_at)),
+    ]
 
 
 def _values_text(values: dict) -> str:
     return "；".join(f"{k}={v}" for k, v in sorted((values or {}).items()))
 
 
-def _revisions_sheet(wb: Workbook, title: str, *, year: int, department: Department | None) -> None:
-    series = _series(wb, title, REVISION_HEADERS, (12, 10, 12, 6, 12, 18, 30, 30, 30))
+def _revisions_query(*, year: int, department: Department | None) -> QuerySet:
     revisions = SheetRevision.objects.filter(day__year=year)
     if department is not None:
         revisions = revisions.filter(employee__department=department)
-    revisions = revisions.select_related("employee", "changed_by").order_by(
+    return revisions.select_related("employee", "changed_by").order_by(
         "employee__number", "day", "changed_at", "id"
     )
-    for rev in revisions.iterator(CHUNK):
-        ws = series.row()
-        ws.append(
-            [
-                text_value(ws, rev.employee.number),
-                text_value(ws, rev.employee.name),
-                text_value(ws, rev.day.isoformat()),
-                text_value(ws, YES if rev.is_spot_check else NO),
-                text_value(ws, _login(rev.changed_by)),
-                text_value(ws, _when(rev.changed_at)),
-                text_value(ws, _values_text(rev.old_values)),
-                text_value(ws, _values_text(rev.new_values)),
-                text_value(ws, rev.reason),
-            ]
-        )
 
 
-def _events_sheet(wb: Workbook, title: str, *, year: int, department: Department | None) -> None:
-    series = _series(
-        wb, title, EVENT_HEADERS, (12, 10, 14, 12, 12, 8, 10, 6, 30, 12, 12, 12, 18, 12, 18, 30)
-    )
+def _revision_cells(ws, rev: SheetRevision) -> list:
+    return [
+        text_value(ws, rev.employee.number),
+        text_value(ws, rev.employee.name),
+        text_value(ws, rev.day.isoformat()),
+        text_value(ws, YES if rev.is_spot_check else NO),
+        text_value(ws, _login(rev.changed_by)),
+        text_value(ws, _when(rev.changed_at)),
+        text_value(ws, _values_text(rev.old_values)),
+        text_value(ws, _values_text(rev.new_values)),
+        text_value(ws, rev.reason),
+    ]
+
+
+def _events_query(*, year: int, department: Department | None) -> QuerySet:
     events = Event.objects.filter(date__year=year)
     if department is not None:
         events = events.filter(employee__department=department)
-    events = events.select_related("employee__department", "created_by", "ruled_by").order_by(
+    return events.select_related("employee__department", "created_by", "ruled_by").order_by(
         "employee__department__display_order", "employee__number", "date", "id"
     )
-    with translation.override("zh-hans"):
-        for event in events.iterator(CHUNK):
-            ws = series.row()
-            ws.append(
-                [
-                    text_value(ws, event.employee.number),
-                    text_value(ws, event.employee.name),
-                    text_value(ws, event.employee.department.name),
-                    text_value(ws, event.date.isoformat()),
-                    text_value(ws, KIND_NAMES.get(event.kind, event.kind)),
-                    event.points,
-                    number_cell(ws, event.amount),
-                    text_value(ws, VALIDITY_NAMES.get(event.validity, event.validity)),
-                    text_value(ws, event.note),
-                    text_value(ws, str(event.get_source_display())),
-                    text_value(ws, event.reported_by),
-                    text_value(ws, _login(event.created_by)),
-                    text_value(ws, _when(event.created_at)),
-                    text_value(ws, _login(event.ruled_by)),
-                    text_value(ws, _when(event.ruled_at)),
-                    text_value(ws, event.ruling_note),
-                ]
-            )
 
 
-def _results_sheet(wb: Workbook, title: str, *, year: int, department: Department | None) -> None:
-    series = _series(
-        wb, title, QUARTER_RESULT_HEADERS, (8, 12, 10, 14, 10, 10, 8, 10, 12, 10, 10, 40, 10)
-    )
+def _event_cells(ws, event: Event) -> list:
+    return [
+        text_value(ws, event.employee.number),
+        text_value(ws, event.employee.name),
+        text_value(ws, event.employee.department.name),
+        text_value(ws, event.date.isoformat()),
+        text_value(ws, KIND_NAMES.get(event.kind, event.kind)),
+        event.points,
+        number_cell(ws, event.amount),
+        text_value(ws, VALIDITY_NAMES.get(event.validity, event.validity)),
+        text_value(ws, event.note),
+        text_value(ws, str(event.get_source_display())),
+        text_value(ws, event.reported_by),
+        text_value(ws, _login(event.created_by)),
+        text_value(ws, _when(event.created_at)),
+        text_value(ws, _login(event.ruled_by)),
+        text_value(ws, _when(event.ruled_at)),
+        text_value(ws, event.ruling_note),
+    ]
+
+
+def _results_query(*, year: int, department: Department | None) -> QuerySet:
     results = QuarterResult.objects.filter(quarter__year=year)
     if department is not None:
         results = results.filter(department=department)
-    results = results.select_related("employee", "department", "quarter").order_by(
+    return results.select_related("employee", "department", "quarter").order_by(
         "quarter__number", "department__display_order", "department__name", "employee__number"
     )
-    for result in results.iterator(CHUNK):
-        ws = series.row()
-        ws.append(
-            [
-                text_value(ws, result.quarter.code),
-                text_value(ws, result.employee.number),
-                text_value(ws, result.employee.name),
-                text_value(ws, result.department.name),
-                result.days,
-                number_cell(ws, result.average),
-                number_cell(ws, result.bonus),
-                number_cell(ws, result.final),
-                text_value(ws, AWARD_NAMES.get(result.award_tier)),
-                number_cell(ws, result.award_amount),
-                number_cell(ws, result.rewards - result.fines),
-                text_value(ws, _reasons_text(result.disqualification_reasons)),
-                text_value(ws, YES if result.training else NO),
-            ]
-        )
 
 
-def _objections_sheet(
-    wb: Workbook, title: str, *, year: int, department: Department | None
-) -> None:
-    series = _series(
-        wb, title, OBJECTION_HEADERS, (8, 12, 10, 14, 10, 12, 40, 8, 30, 12, 18, 12, 18)
-    )
+def _result_cells(ws, result: QuarterResult) -> list:
+    return [
+        text_value(ws, result.quarter.code),
+        text_value(ws, result.employee.number),
+        text_value(ws, result.employee.name),
+        text_value(ws, result.department.name),
+        result.days,
+        number_cell(ws, result.average),
+        number_cell(ws, result.bonus),
+        number_cell(ws, result.final),
+        text_value(ws, AWARD_NAMES.get(result.award_tier)),
+        number_cell(ws, result.award_amount),
+        number_cell(ws, result.rewards - result.fines),
+        text_value(ws, _reasons_text(result.disqualification_reasons)),
+        text_value(ws, YES if result.training else NO),
+    ]
+
+
+def _objections_query(*, year: int, department: Department | None) -> QuerySet:
     objections = Objection.objects.filter(quarter__year=year)
     if department is not None:
         objections = objections.filter(employee__department=department)
-    objections = objections.select_related(
+    return objections.select_related(
         "quarter", "employee__department", "ruled_by", "recorded_by"
     ).order_by("quarter__number", "created_at", "id")
+
+
+def _objection_cells(ws, objection: Objection) -> list:
+    return [
+        text_value(ws, objection.quarter.code),
+        text_value(ws, objection.employee.number),
+        text_value(ws, objection.employee.name),
+        text_value(ws, objection.employee.department.name),
+        text_value(ws, str(objection.get_channel_display())),
+        text_value(ws, objection.raised_by),
+        text_value(ws, objection.text),
+        text_value(ws, str(objection.get_status_display())),
+        text_value(ws, objection.ruling),
+        text_value(ws, _login(objection.ruled_by)),
+        text_value(ws, _when(objection.ruled_at)),
+        text_value(ws, _login(objection.recorded_by)),
+        text_value(ws, _when(objection.created_at)),
+    ]
+
+
+@dataclass(frozen=True)
+class _Table:
+    headers: tuple[str, ...]
+    widths: tuple[int, ...]
+    query: Callable[..., QuerySet]
+    cells: Callable[[Any, Any], list]
+
+
+# In the order of ARCHIVE_SHEETS, after 说明 and 年度汇总.
+_TABLES: tuple[_Table, ...] = (
+    _Table(
+        SHEETS_HEADERS, (12, 12, 10, 10, 10, 10, 30, 6, 14, 12, 18), _sheets_query, _sheet_cells
+    ),
+    _Table(
+        REVISION_HEADERS, (12, 10, 12, 6, 12, 18, 30, 30, 30), _revisions_query, _revision_cells
+    ),
+    _Table(
+        EVENT_HEADERS,
+        (12, 10, 14, 12, 12, 8, 10, 6, 30, 12, 12, 12, 18, 12, 18, 30),
+        _events_query,
+        _event_cells,
+    ),
+    _Table(
+        QUARTER_RESULT_HEADERS,
+        (8, 12, 10, 14, 10, 10, 8, 10, 12, 10, 10, 40, 10),
+        _results_query,
+        _result_cells,
+    ),
+    _Table(
+        OBJECTION_HEADERS,
+        (8, 12, 10, 14, 10, 12, 40, 8, 30, 12, 18, 12, 18),
+        _objections_query,
+        _objection_cells,
+    ),
+)
+
+
+def _table_write(
+    wb: Workbook, title: str, table: _Table, *, year: int, department: Department | None
+) -> None:
+    series = _series(wb, title, table.headers, table.widths)
+    # Choice labels (event kinds, channels, statuses) in Chinese, like the headers.
     with translation.override("zh-hans"):
-        for objection in objections.iterator(CHUNK):
+        for record in table.query(year=year, department=department).iterator(CHUNK):
             ws = series.row()
-            ws.append(
-                [
-                    text_value(ws, objection.quarter.code),
-                    text_value(ws, objection.employee.number),
-                    text_value(ws, objection.employee.name),
-                    text_value(ws, objection.employee.department.name),
-                    text_value(ws, str(objection.get_channel_display())),
-                    text_value(ws, objection.raised_by),
-                    text_value(ws, objection.text),
-                    text_value(ws, str(objection.get_status_display())),
-                    text_value(ws, objection.ruling),
-                    text_value(ws, _login(objection.ruled_by)),
-                    text_value(ws, _when(objection.ruled_at)),
-                    text_value(ws, _login(objection.recorded_by)),
-                    text_value(ws, _when(objection.created_at)),
-                ]
-            )
+            ws.append(table.cells(ws, record))
 
 
 def archive_workbook_write(
@@ -423,15 +457,9 @@ def archive_workbook_write(
     """Write the year's archive workbook (every department, or one) to `target`."""
     year_refuse_empty(year=year)
     wb = Workbook(write_only=True)
-    titles = iter(ARCHIVE_SHEETS)
-    _readme_sheet(wb.create_sheet(next(titles)), year=year, department=department, by=by)
-    for write in (
-        _year_sheet,
-        _sheets_sheet,
-        _revisions_sheet,
-        _events_sheet,
-        _results_sheet,
-        _objections_sheet,
-    ):
-        write(wb, next(titles), year=year, department=department)
+    readme, summary, *tables = ARCHIVE_SHEETS
+    _readme_sheet(wb.create_sheet(readme), year=year, department=department, by=by)
+    _year_sheet(wb, summary, year=year, department=department)
+    for title, table in zip(tables, _TABLES, strict=True):
+        _table_write(wb, title, table, year=year, department=department)
     workbook_save(wb, target)
