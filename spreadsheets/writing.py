@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Callable, Iterable
+from copy import copy
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, TypeVar
@@ -49,7 +50,7 @@ def text_cell(ws: WriteOnlyWorksheet, value: str | None, **style: object) -> Wri
         cell.value = text
         if text.startswith(FORMULA_PREFIXES):
             cell.data_type = "s"
-            cell.quotePrefix = True
+            style["quote_prefix"] = True
         elif text in ERROR_CODES:
             # openpyxl would store "#N/A" as Excel's error value, not as the text typed.
             cell.data_type = "s"
@@ -82,9 +83,7 @@ def number_cell(
 ) -> WriteOnlyCell:
     """A numeric cell; Decimal stays exact (openpyxl writes its text), shown with two decimals."""
     cell = WriteOnlyCell(ws, value=value)
-    if money:
-        cell.number_format = MONEY_FORMAT
-    _style(cell, **style)
+    _style(cell, number_format=MONEY_FORMAT if money else None, **style)
     return cell
 
 
@@ -96,17 +95,40 @@ def _style(
     alignment: Alignment | None = None,
     font: Font | None = None,
     fill: PatternFill | None = None,
+    number_format: str | None = None,
+    quote_prefix: bool = False,
 ) -> None:
+    """Give `cell` its look; a look the workbook has seen is copied, not built again.
+
+    Setting a font or border looks the style up in the workbook's lists by
+    hashing it, which costs more than writing the cell; a cell's whole look is
+    one small array of those lists' indices, and copying it is how openpyxl's
+    documentation copies styles. The cache lives on the workbook, whose lists
+    the indices point into, and holds the style objects so their ids stay theirs.
+    """
+    font = font if font is not None else (_BOLD if bold else None)
+    looks = (font, _BORDER if border else None, alignment, fill)
+    if all(look is None for look in looks) and number_format is None and not quote_prefix:
+        return
+    key = (*map(id, looks), number_format, quote_prefix)
+    cache = cell.parent.parent.__dict__.setdefault("_smile_styles", {})
+    known = cache.get(key)
+    if known is not None:
+        cell._style = copy(known[0])
+        return
     if font is not None:
         cell.font = font
-    elif bold:
-        cell.font = _BOLD
     if border:
         cell.border = _BORDER
     if alignment is not None:
         cell.alignment = alignment
     if fill is not None:
         cell.fill = fill
+    if number_format is not None:
+        cell.number_format = number_format
+    if quote_prefix:
+        cell.quotePrefix = True
+    cache[key] = (copy(cell._style), looks)
 
 
 def set_widths(ws: WriteOnlyWorksheet, widths: Iterable[int]) -> None:

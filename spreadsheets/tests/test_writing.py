@@ -117,3 +117,38 @@ def test_a_table_that_fills_its_sheet_exactly_makes_no_empty_continuation(monkey
 
     assert series.titles == ["日常考核"]
     assert wb.sheetnames == ["日常考核", "修改记录"]
+
+
+def test_each_cell_keeps_its_own_look_when_looks_repeat_across_cells_and_workbooks():
+    def saved(make_row):
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet("x")
+        for _ in range(2):  # the second row takes every look from the cache
+            sheet.append(make_row(sheet))
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        buffer.seek(0)
+        return load_workbook(buffer).active
+
+    # Another workbook first, with its looks in another order: the indices differ.
+    saved(lambda s: [number_cell(s, 1, bold=True), text_cell(s, "x", border=True)])
+    sheet = saved(
+        lambda s: [
+            text_cell(s, "a", border=True),
+            text_cell(s, "b", bold=True, border=True),
+            number_cell(s, 3),
+            number_cell(s, 4, border=True),
+            text_cell(s, "=1", border=True),
+            text_cell(s, "plain"),
+        ]
+    )
+
+    for row in (1, 2):
+        a, b, money, boxed_money, formula, plain = sheet[row]
+        assert a.border.left.style == "thin" and not a.font.bold
+        assert b.border.left.style == "thin" and b.font.bold
+        assert money.number_format == "0.00" and money.border.left.style is None
+        assert boxed_money.number_format == "0.00" and boxed_money.border.left.style == "thin"
+        assert formula.quotePrefix and formula.border.left.style == "thin"
+        assert formula.value == "=1" and formula.data_type == "s"
+        assert not plain.quotePrefix and not plain.has_style
