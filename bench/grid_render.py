@@ -101,7 +101,23 @@ def populate(size: int, index: int):
         username=f"head-{index}-{size}", password="x", department=department
     )
     head.groups.add(Group.objects.get_or_create(name=Role.DEPARTMENT_HEAD.value)[0])
+    analyze()
     return head, department
+
+
+def analyze() -> None:
+    """Give PostgreSQL's planner the statistics of the rows just loaded.
+
+    A live database has them (autovacuum analyzes a table once a tenth of it has
+    changed, within a minute). Without them, the 1,000 sheets of a day just
+    bulk-loaded are estimated at one row and the grid's sheet query is planned
+    as nested loops: 250 ms instead of 3 ms.
+    """
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
 
 
 def measure(head, department, runs: int) -> tuple[float, int, int]:

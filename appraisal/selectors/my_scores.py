@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from django.db.models import prefetch_related_objects
+
 from appraisal import rules
 from appraisal.models import (
     LOCKED_STATUSES,
@@ -251,7 +253,6 @@ def my_scores_for(*, user: User, month: date, today: date, day: date | None = No
         .filter(employee=employee)
         .in_quarter(quarter)
         .with_counted()
-        .prefetch_related("criteria")
         .order_by("day", "is_spot_check")
     )
     quarter_days = day_scores_from_sheets(sheets=sheets, settings=settings)
@@ -263,6 +264,10 @@ def my_scores_for(*, user: User, month: date, today: date, day: date | None = No
         selected = by_day.get(day)
     else:
         selected = month_days[-1] if month_days else None
+    if selected is not None:
+        # Only the day shown in full lists its criteria items: one query for that
+        # sheet, not a prefetch over the quarter's sheets.
+        prefetch_related_objects([selected.sheet], "criteria")
 
     weeks = [
         [

@@ -615,6 +615,9 @@ def test_the_page_needs_a_bounded_number_of_queries_with_sixty_sheets(
     assert response.status_code == 200
     assert len(calendar_totals(response)) == 29  # 1-29 August
     assert one(response, "summary")["data-days"] == "60"
+    # Only the day shown in full reads its criteria items: a month without one reads none.
+    with django_assert_max_num_queries(11):
+        assert client.get(ME, {"month": "2026-10"}).status_code == 200
 
 
 # --- the small pure helpers ----------------------------------------------------

@@ -538,3 +538,77 @@ def test_month_view_and_my_scores_paint_a_band_with_the_same_class(head_client, 
 
     assert band_of(month, r'<td class="month-cell ') == "best"
     assert band_of(scores, r'<a class="cal-cell ') == "best"
+
+
+# --- A department of 2,000 employees (issue 14) ----------------------------------------
+
+
+def big_department(department, today, size):
+    """`size` appraised employees, a sheet with two criteria items for every other one."""
+    from employees.models import Employee
+
+    Employee.objects.bulk_create(
+        Employee(number=f"G{department.pk}-{n:05d}", name=f"员工{n}", department=department)
+        for n in range(size)
+    )
+    employees = list(Employee.objects.filter(department=department).order_by("number"))
+    DailySheet.objects.bulk_create(
+        DailySheet(
+            employee=employee,
+            day=today,
+            discipline=D("20"),
+            courtesy=D("9.5"),
+            service=D("47.5"),
+            morality=D("20"),
+            note="未使用文明用语",
+        )
+        for employee in employees[::2]
+    )
+    items = list(Criterion.objects.filter(department_kind="frontline")[:2])
+    through = DailySheet.criteria.through
+    through.objects.bulk_create(
+        through(dailysheet_id=sheet_id, criterion_id=item.pk)
+        for sheet_id in DailySheet.objects.filter(
+            day=today, employee__department=department
+        ).values_list("pk", flat=True)
+        for item in items
+    )
+
+
+def test_the_grid_of_2000_employees_is_under_2_mb_in_as_many_queries_as_20(
+    client, department, today
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    small = DepartmentFactory(name="综合部", kind=DepartmentKind.FRONTLINE)
+    big_department(small, today, 20)
+    big_department(department, today, 2000)
+    client.force_login(office_user())
+
+    counts, sizes = [], []
+    for chosen in (small, department):
+        client.get(grid_url(department=chosen.pk))  # the first request of a login reads more
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(grid_url(department=chosen.pk))
+        assert response.status_code == 200
+        assert len(row_ids(response.content)) == (20 if chosen == small else 2000)
+        counts.append(len(queries))
+        sizes.append(len(response.content))
+
+    assert counts[0] == counts[1]
+    assert sizes[1] < 2_000_000
+    # Each row is lean: what every row would repeat is on the table (under 900 bytes a row).
+    assert (sizes[1] - sizes[0]) / 1980 < 900
+
+
+def test_the_rows_escape_what_they_show(head_client, department, today):
+    employee = EmployeeFactory(department=department, name='<b>"王&芳"</b>', number="<H1>")
+    DailySheetFactory(employee=employee, day=today, note="</textarea><script>x()</script>")
+
+    html = head_client.get(grid_url()).content.decode()
+
+    assert "&lt;b&gt;&quot;王&amp;芳&quot;&lt;/b&gt;" in html
+    assert "<th>&lt;H1&gt;</th>" in html
+    assert "&lt;/textarea&gt;&lt;script&gt;x()&lt;/script&gt;</textarea>" in html
+    assert "<script>x()" not in html

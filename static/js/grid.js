@@ -21,6 +21,11 @@
  *   first (beforeunload covers links, reloads and the address bar alike).
  * - When the server asks for a reason (a sheet of an earlier day), the focus
  *   goes to the reason box.
+ * - The rows are lean (a department may have 2,000 employees): what every row
+ *   would repeat is on the table and the header. This script gives the cells
+ *   their labels, `inputmode` and `autocomplete`, posts a row to the table's
+ *   `data-row-url` with its employee in it, and adds a row's empty error boxes
+ *   before its first save, for the answer to fill in.
  */
 (function () {
   "use strict";
@@ -40,6 +45,31 @@
   // Full-width digits and full stops (０-９, ．, 。) as typed with a Chinese input method.
   var FULL_WIDTH = /[\uFF10-\uFF19\uFF0E\u3002]/g;
   var inflight = 0;
+  // The score columns, from the header: their maxima (in tenths) and labels.
+  var maxima = {};
+  var columnLabels = [];
+  grid.querySelectorAll("thead [data-column]").forEach(function (th) {
+    maxima[th.dataset.column] = Math.round(Number(th.dataset.max) * 10);
+    columnLabels.push(th.dataset.label);
+  });
+  columnLabels.push(grid.dataset.textNote || "");
+
+  function isScore(element) {
+    return element.tagName === "INPUT" && element.hasAttribute("data-cell") &&
+      Object.prototype.hasOwnProperty.call(maxima, element.name);
+  }
+
+  function isNote(element) {
+    return element.tagName === "TEXTAREA" && element.name === "note";
+  }
+
+  function cellsOf(row) {
+    return row.querySelectorAll("[data-cell]");
+  }
+
+  function scoresOf(row) {
+    return Array.prototype.filter.call(cellsOf(row), isScore);
+  }
 
   function rowOf(element) {
     return element && element.closest ? element.closest("tbody.grid-row") : null;
@@ -96,9 +126,9 @@
   function updateTotal(row) {
     var sum = 0;
     var ok = true;
-    row.querySelectorAll(".score-input").forEach(function (input) {
+    scoresOf(row).forEach(function (input) {
       var value = tenths(input.value);
-      var max = Math.round(Number(input.dataset.max) * 10);
+      var max = maxima[input.name];
       if (value === null || value > max) {
         ok = false;
         input.classList.remove("deducted");
@@ -238,26 +268,72 @@
     updateCounts();
   }
 
-  function saveRow(row) {
-    if (row && !readOnly && window.htmx) {
-      window.htmx.trigger(row, "save-row");
+  // The boxes the answer to a save fills in (out of band, by id): added before a
+  // row's first save rather than sent empty with every row of the page.
+  function ensureErrorBoxes(row) {
+    if (row.querySelector("[data-error-for]")) {
+      return;
+    }
+    var pk = row.dataset.employee;
+    function box(name) {
+      var div = document.createElement("div");
+      div.className = "cell-error";
+      div.id = "err-" + pk + "-" + name;
+      div.dataset.errorFor = name;
+      return div;
+    }
+    cellsOf(row).forEach(function (cell) {
+      cell.after(box(cell.name));
+    });
+    var note = row.querySelector('textarea[name="note"]');
+    if (note && !document.getElementById("reason-" + pk)) {
+      var reason = document.createElement("div");
+      reason.id = "reason-" + pk;
+      reason.className = "reason-wrap";
+      reason.appendChild(box("reason"));
+      note.nextElementSibling.after(reason);
+    }
+    var details = row.querySelector(".row-details");
+    if (details) {
+      details.after(box("criteria"));
     }
   }
 
+  // Post the row (htmx, with the table's hx-include, hx-target, hx-swap and hx-sync).
+  function saveRow(row, event) {
+    if (!row || readOnly || !window.htmx || !grid.dataset.rowUrl) {
+      return;
+    }
+    ensureErrorBoxes(row);
+    var url = grid.dataset.rowUrl.replace("/0/", "/" + row.dataset.employee + "/");
+    var request = window.htmx.ajax("POST", url, { source: row, event: event || null });
+    if (request && request.catch) {
+      request.catch(function () {}); // htmx:afterRequest shows the failure on the row
+    }
+  }
+
+  grid.addEventListener("change", function (event) {
+    var row = rowOf(event.target);
+    if (row && event.target.matches("[data-cell], .row-criteria input")) {
+      saveRow(row, event);
+    }
+  });
+
   // --- Keyboard ----------------------------------------------------------------
 
+  // A cell's column is its place in the row: the four scores, the note, the reason.
   function verticalTarget(input, step) {
-    var column = input.dataset.col;
     var row = rowOf(input);
+    var column = Array.prototype.indexOf.call(cellsOf(row), input);
     for (;;) {
       row = step > 0 ? row.nextElementSibling : row.previousElementSibling;
       if (!row || !row.matches("tbody.grid-row")) {
         return null;
       }
-      var target =
-        row.querySelector('[data-cell][data-col="' + column + '"]:not([disabled])') ||
-        (column === "5" ? row.querySelector('[data-cell][data-col="4"]:not([disabled])') : null);
-      if (target) {
+      var cells = cellsOf(row);
+      // The reason box, where the next row has none, goes to the note.
+      var target = cells[column] || (column === 5 ? cells[4] : null);
+      if (target && !target.disabled) {
         return target;
       }
     }
@@ -270,7 +346,7 @@
   });
 
   grid.addEventListener("input", function (event) {
-    if (event.target.matches(".score-input")) {
+    if (isScore(event.target)) {
       if (!event.isComposing) {
         normaliseInput(event.target);
       }
@@ -289,13 +365,13 @@
   }
 
   grid.addEventListener("input", function (event) {
-    if (event.target.matches(".note-input")) {
+    if (isNote(event.target)) {
       fitNote(event.target);
     }
   });
 
   grid.addEventListener("compositionend", function (event) {
-    if (event.target.matches(".score-input")) {
+    if (isScore(event.target)) {
       normaliseInput(event.target);
       updateTotal(rowOf(event.target));
     }
@@ -397,7 +473,7 @@
     }
     detailsRow = row;
     detailsButton = button;
-    var number = row.querySelector(".col-number");
+    var number = row.querySelector("th");
     var name = row.querySelector(".employee-name");
     document.getElementById("details-title").textContent =
       (number ? number.textContent.trim() + " " : "") + (name ? name.textContent.trim() : "");
@@ -491,8 +567,34 @@
 
   // --- Start ----------------------------------------------------------------------
 
-  grid.querySelectorAll(".note-input").forEach(fitNote);
+  // What every row would repeat: the cells' labels and keyboards, the buttons' names.
+  function describeRow(row) {
+    var nameElement = row.querySelector(".employee-name");
+    var name = nameElement ? nameElement.textContent : "";
+    Array.prototype.forEach.call(cellsOf(row), function (cell, index) {
+      cell.setAttribute("autocomplete", "off");
+      if (isScore(cell)) {
+        cell.setAttribute("inputmode", "decimal");
+      }
+      if (!cell.hasAttribute("aria-label") && columnLabels[index] !== undefined) {
+        cell.setAttribute("aria-label", name + " " + columnLabels[index]);
+      }
+    });
+    var details = row.querySelector(".row-details");
+    if (details) {
+      var what = grid.dataset.textItems + ", " + grid.dataset.textRevisions;
+      details.setAttribute("aria-label", name + ": " + what);
+      details.title = what;
+    }
+    var other = row.querySelector(".other-sheet");
+    if (other) {
+      other.title = grid.dataset.textOther || "";
+    }
+  }
+
   grid.querySelectorAll("tbody.grid-row").forEach(function (row) {
+    describeRow(row);
+    row.querySelectorAll('textarea[name="note"]').forEach(fitNote);
     updateTotal(row);
     markSent(row);
   });
