@@ -140,10 +140,24 @@ def main() -> None:
 
 
 def build(size: int) -> dict:
+    from django.db import connection, transaction
+
+    started = time.perf_counter()
+    # A year already paid, loaded as a restore loads it: on PostgreSQL the
+    # lifecycle and lock triggers would refuse events in a final quarter.
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL session_replication_role = replica")
+        built = _year_load(size)
+    company.analyze()
+    return {**built, "seconds": time.perf_counter() - started}
+
+
+def _year_load(size: int) -> dict:
     from appraisal.models import Quarter, QuarterStatus
     from appraisal.rules import QuarterId
 
-    started = time.perf_counter()
     company.staff_create(size)
     days = company.working_days(datetime.date(YEAR, 1, 1), last=datetime.date(YEAR, 12, 31))
     sheets = company.sheets_load(size, days)
@@ -162,13 +176,7 @@ def build(size: int) -> dict:
         )
     for quarter in quarters:
         company.results_insert(quarter)
-    company.analyze()
-    return {
-        "sheets": sheets,
-        "events": events,
-        "results": size * len(quarters),
-        "seconds": time.perf_counter() - started,
-    }
+    return {"sheets": sheets, "events": events, "results": size * len(quarters)}
 
 
 def _target() -> Path:
