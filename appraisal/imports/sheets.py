@@ -65,30 +65,57 @@ class _SheetRow:
     employee_id: int
     day: datetime.date
     is_spot_check: bool
-    scores: dict[Category, Decimal]
+    scores: tuple[Decimal, ...]  # in the order of Category
     note: str
 
 
+class _Cells:
+    """What each distinct score cell of a file parses to, worked out once.
+
+    A file of 100,000 rows holds a few dozen distinct scores: parsing and
+    checking each once, and sharing its Decimal between the rows, takes most of
+    the time and memory out of the check. Keys hold the cell's type as well as
+    its value (20 and 20.0 are equal, "20" is not), and only values that parse
+    are kept: a bad cell is parsed again on its row, for its message.
+    """
+
+    def __init__(self) -> None:
+        self.scores: dict[tuple[Category, type, object], tuple[Decimal | None, bool]] = {}
+        # Dates and their problem for `_employee_and_day`.
+        self.dates: dict[tuple[type, object], tuple[datetime.date | None, str]] = {}
+
+    def score(self, category: Category, value: object) -> tuple[Decimal | None, bool]:
+        """The cell as a decimal (None when blank) and whether it is a usable score."""
+        key = (category, value.__class__, value)
+        known = self.scores.get(key)
+        if known is None:
+            number = parse_decimal(value)
+            fine = number is not None and score_problem(category, number) is None
+            known = self.scores[key] = (number, fine)
+        return known
+
+
 def _sheet_row(
-    row: Row, problems: Problems, people: Mapping[str, _Person], days: EntryDays
+    row: Row, problems: Problems, people: Mapping[str, _Person], days: EntryDays, cells: _Cells
 ) -> _SheetRow | None:
     before = problems.count
-    _number, person, day = _employee_and_day(row, problems, people, days)
+    _number, person, day = _employee_and_day(row, problems, people, days, dates=cells.dates)
     scores: dict[Category, Decimal] = {}
     unreadable: set[str] = set()
+    fine = True
     for category, header in CATEGORY_HEADERS.items():
         try:
-            value = parse_decimal(row[header])
+            value, usable = cells.score(category, row[header])
         except CellError as exc:
             problems.add(row.number, _cell_problem(header, exc))
             unreadable.add(category.value)
+            fine = False
             continue
         if value is not None:
             scores[category] = value
+        fine = fine and usable
     # The messages are built only for a row that needs them: most rows are fine.
-    if len(scores) < len(CATEGORY_HEADERS) or any(
-        score_problem(category, value) for category, value in scores.items()
-    ):
+    if not fine:
         for category, message in _score_errors(scores).items():
             if category not in unreadable:
                 problems.add(row.number, message)
@@ -110,16 +137,20 @@ def _sheet_row(
         problems.add(row.number, _cell_problem("抽查", exc))
     if problems.count > before or person is None or day is None:
         return None
-    return _SheetRow(row.number, person.pk, day, is_spot_check, scores, note)
+    return _SheetRow(
+        row.number, person.pk, day, is_spot_check, tuple(scores[c] for c in _CATEGORIES), note
+    )
 
 
 _SheetKey = tuple[int, datetime.date, bool]
-_SCORE_FIELDS = tuple(category.value for category in Category)
+# Iterating an Enum is slow in Python 3.11; the loops over 100,000 rows use this tuple.
+_CATEGORIES = tuple(Category)
+_SCORE_FIELDS = tuple(category.value for category in _CATEGORIES)
 
 
 def _existing_sheets(
     items: list[_SheetRow],
-) -> dict[_SheetKey, tuple[int, dict[Category, Decimal], str]]:
+) -> dict[_SheetKey, tuple[int, tuple[Decimal, ...], str]]:
     """The stored sheets the file's rows would overwrite: key → (pk, scores, note).
 
     One query per batch of employees over the file's date range rather than
@@ -131,7 +162,8 @@ def _existing_sheets(
     first = min(item.day for item in items)
     last = max(item.day for item in items)
     employee_ids = sorted({item.employee_id for item in items})
-    found: dict[_SheetKey, tuple[int, dict[Category, Decimal], str]] = {}
+    found: dict[_SheetKey, tuple[int, tuple[Decimal, ...], str]] = {}
+    shared: dict[Decimal, Decimal] = {}  # one Decimal per distinct score, not four per sheet
     for batch in chunks(employee_ids, LOOKUP_BATCH):
         stored = DailySheet.objects.filter(
             employee_id__in=batch, day__range=(first, last)
@@ -139,26 +171,36 @@ def _existing_sheets(
         for pk, employee_id, day, is_spot_check, *values, note in stored:
             key = (employee_id, day, is_spot_check)
             if key in keys:
-                found[key] = (pk, dict(zip(Category, values, strict=True)), note)
+                found[key] = (pk, tuple(shared.setdefault(v, v) for v in values), note)
     return found
 
 
-def _criteria_of(sheet_ids: list[int]) -> dict[int, list[int]]:
-    through = DailySheet.criteria.through
+def _criteria_of(sheets: Mapping[int, _SheetKey]) -> dict[int, list[int]]:
+    """The criteria items of the sheets `sheets` (pk → key), by sheet.
+
+    As `_existing_sheets`: one query per batch of employees over the days'
+    range, not one per batch of sheets.
+    """
     criteria: dict[int, list[int]] = {}
-    for batch in chunks(sorted(sheet_ids), LOOKUP_BATCH):
-        pairs = through.objects.filter(dailysheet_id__in=batch).values_list(
-            "dailysheet_id", "criterion_id"
-        )
+    if not sheets:
+        return criteria
+    days = [day for _employee_id, day, _spot in sheets.values()]
+    employee_ids = sorted({employee_id for employee_id, _day, _spot in sheets.values()})
+    through = DailySheet.criteria.through
+    for batch in chunks(employee_ids, LOOKUP_BATCH):
+        pairs = through.objects.filter(
+            dailysheet__employee_id__in=batch, dailysheet__day__range=(min(days), max(days))
+        ).values_list("dailysheet_id", "criterion_id")
         for sheet_id, criterion_id in pairs:
-            criteria.setdefault(sheet_id, []).append(criterion_id)
+            if sheet_id in sheets:
+                criteria.setdefault(sheet_id, []).append(criterion_id)
     return criteria
 
 
 # A row of the write: the file's row number, then the sheet's columns, then the
 # revision's old and new values as JSON text (see `_sheets_write`).
 _WriteRow = tuple[int, int, datetime.date, bool, Decimal, Decimal, Decimal, Decimal, str, str, str]
-_OldSheet = tuple[Mapping[Category, Decimal], str, Iterable[int]]
+_OldSheet = tuple[tuple[Decimal, ...], str, Iterable[int]]
 
 
 def _write_rows(items: list[_SheetRow], old: Mapping[_SheetKey, _OldSheet]) -> Iterator[_WriteRow]:
@@ -167,25 +209,41 @@ def _write_rows(items: list[_SheetRow], old: Mapping[_SheetKey, _OldSheet]) -> I
     A new sheet's revision has no old values; a changed one's records what it
     had, and both list the criteria the sheet keeps (the file has none).
     """
+    # Most rows share their values with many others: each JSON text is made once.
+    texts: dict[tuple[object, ...], str] = {}
+
+    def text(scores: tuple[Decimal, ...], note: str, criteria_ids: Iterable[int]) -> str:
+        criteria_ids = tuple(criteria_ids)
+        key = (*scores, note, criteria_ids)
+        known = texts.get(key)
+        if known is None:
+            # As JSONField stores them: json.dumps with its defaults.
+            values = _sheet_values(
+                scores=dict(zip(_CATEGORIES, scores, strict=True)),
+                note=note,
+                criteria_ids=criteria_ids,
+            )
+            known = texts[key] = json.dumps(values)
+        return known
+
+    nothing = json.dumps({})
     for item in items:
         key = (item.employee_id, item.day, item.is_spot_check)
         stored = old.get(key)
         criteria_ids: Iterable[int] = ()
-        old_values: dict[str, object] = {}
+        old_values = nothing
         if stored is not None:
             scores, note, criteria_ids = stored
-            old_values = _sheet_values(scores=scores, note=note, criteria_ids=criteria_ids)
-        new_values = _sheet_values(scores=item.scores, note=item.note, criteria_ids=criteria_ids)
+            old_values = text(scores, note, criteria_ids)
         yield (
             item.row,
             item.employee_id,
             item.day,
             item.is_spot_check,
-            *(item.scores[category] for category in Category),
+            *item.scores,
             item.note,
-            # As JSONField stores them: json.dumps with its defaults.
-            json.dumps(old_values),
-            json.dumps(new_values),
+            old_values,
+            text(item.scores, item.note, criteria_ids),
         )
 
 
@@ -308,8 +366,9 @@ def sheets_import(*, source: Source, name: str, imported_by: User | None) -> Imp
     people = _people(_numbers(rows))
     items: list[_SheetRow] = []
     first_row: dict[_SheetKey, int] = {}
+    cells = _Cells()
     for row in rows:
-        item = _sheet_row(row, problems, people, days)
+        item = _sheet_row(row, problems, people, days, cells)
         if item is None:
             continue
         key = (item.employee_id, item.day, item.is_spot_check)
@@ -322,13 +381,16 @@ def sheets_import(*, source: Source, name: str, imported_by: User | None) -> Imp
             continue
         first_row[key] = row.number
         items.append(item)
+    # What the write needs is in `items`: the rows as read go (a third of the memory).
+    row_count = len(rows)
+    del rows, first_row
 
     quarters = _lock_open_quarters(item.day for item in items)
     items = [item for item in items if _check_quarter(item.row, item.day, quarters, problems)]
     problems.raise_if_any()
 
     existing = _existing_sheets(items)
-    changed: list[tuple[_SheetRow, int, dict[Category, Decimal], str]] = []
+    changed: list[tuple[_SheetRow, int, tuple[Decimal, ...], str]] = []
     to_write: list[_SheetRow] = []
     for item in items:
         stored = existing.get((item.employee_id, item.day, item.is_spot_check))
@@ -341,7 +403,9 @@ def sheets_import(*, source: Source, name: str, imported_by: User | None) -> Imp
             changed.append((item, pk, scores, note))
             to_write.append(item)
 
-    criteria = _criteria_of([pk for _item, pk, _scores, _note in changed])
+    criteria = _criteria_of(
+        {pk: (item.employee_id, item.day, item.is_spot_check) for item, pk, _s, _n in changed}
+    )
     old_by_key = {
         (item.employee_id, item.day, item.is_spot_check): (scores, note, criteria.get(pk, ()))
         for item, pk, scores, note in changed
@@ -354,7 +418,7 @@ def sheets_import(*, source: Source, name: str, imported_by: User | None) -> Imp
     )
     return ImportReport(
         name=name,
-        rows=len(rows),
+        rows=row_count,
         created=len(to_write) - len(changed),
         updated=len(changed),
         unchanged=len(items) - len(to_write),
