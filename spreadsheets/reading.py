@@ -2,9 +2,11 @@
 
 An .xlsx file is a zip of XML parts, so an untrusted one can be a zip bomb, an
 XML entity bomb or simply not a workbook. `read_rows` checks the container
-before openpyxl parses anything, parses the XML through defusedxml only, and
-hands back plain rows keyed by the interface's header names; the cells'
-values are then read with the parsers of `spreadsheets.cells`.
+before anything parses it, reads the sheet with python-calamine when a scan
+of its XML shows that safe (no DTD, a grid of bounded size) and with openpyxl
+through defusedxml otherwise, and hands back plain rows keyed by the
+interface's header names; the cells' values are then read with the parsers
+of `spreadsheets.cells`.
 
 Errors are collected, never raised one at a time: a person fixing a file of a
 thousand rows wants every problem in one go (see `Problems`).
