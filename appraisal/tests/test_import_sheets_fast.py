@@ -334,3 +334,38 @@ def test_the_locked_quarter_trigger_still_fires_on_the_fast_write(company, monke
 
     assert "locked quarter" in str(caught.value)
     assert DailySheet.objects.count() == count
+
+
+def test_the_number_of_queries_does_not_grow_with_the_rows(tmp_path):
+    """Ten times the rows (and the stored sheets to change), the same queries.
+
+    (Lookups go by batches of 500 employees: both files stay within one.)
+    """
+    from django.test.utils import CaptureQueriesContext
+
+    today = timezone.localdate()
+    days = [today - datetime.timedelta(days=offset) for offset in range(10)]
+    for qid in {QuarterId.of(day) for day in days}:
+        quarter_ensure(qid=qid)
+    department = DepartmentFactory(name="装卸作业部", kind=DepartmentKind.FRONTLINE)
+    counts = []
+    for size in (1, 10):
+        people = [
+            EmployeeFactory(number=f"N{size}{n:04d}", department=department)
+            for n in range(40 * size)
+        ]
+        for person in people[::3]:
+            DailySheetFactory(employee=person, day=days[0], courtesy=D("9"))
+        path = tmp_path / f"{size}.xlsx"
+        workbook = openpyxl.Workbook()
+        workbook.active.append(list(SHEET_HEADERS))
+        for person in people:
+            for day in days:
+                workbook.active.append([person.number, day, 20, 10, 50, 20, None, None])
+        workbook.save(path)
+        with CaptureQueriesContext(connection) as queries:
+            report = run(path, None)
+        assert report.created + report.updated == 400 * size
+        counts.append(len(queries))
+
+    assert counts[0] == counts[1]
