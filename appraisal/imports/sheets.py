@@ -275,7 +275,7 @@ def _sheets_write(
     temp = quote("appraisal_import_sheet_rows")
     # The temporary table's columns, typed as the models' fields are on this database.
     temp_fields = [
-        ("row", "integer"),
+        (quote("row"), "integer"),
         *(
             (column(sheet_meta, name), sheet_meta.get_field(name).db_type(connection))
             for name in ("employee", "day", "is_spot_check", *_SCORE_FIELDS, "note")
