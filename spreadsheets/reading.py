@@ -498,7 +498,15 @@ class _Extent:
         self.plain = True
 
     def feed(self, data: bytes) -> None:
-        if _OTHER_CELL.search(data) or _PREFIXED_CELL.search(data) or _ODD_REF.search(data):
+        if (
+            _OTHER_CELL.search(data)
+            or _PREFIXED_CELL.search(data)
+            or _ODD_REF.search(data)
+            # An error value (t="e", e.g. #N/A): calamine gives "", openpyxl the text.
+            # Any "e" or 'e' counts (a note may hold one): openpyxl then reads the file.
+            or b'"e"' in data
+            or b"'e'" in data
+        ):
             self.plain = False
             return
         if b'<c r="' not in data:

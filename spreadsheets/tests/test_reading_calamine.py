@@ -121,3 +121,24 @@ def test_a_dtd_in_any_part_is_refused_before_calamine_opens_it(readers, tmp_path
 
     assert readers == []
     assert any(isinstance(cause, DefusedXmlException) for cause in causes(caught.value))
+
+
+def test_error_values_are_read_by_openpyxl_as_their_text(readers, tmp_path):
+    from spreadsheets.tests.test_reading import replace_part
+
+    path = tmp_path / "a.xlsx"
+    path.write_bytes(workbook(header_cells(A2="D1001")))
+    sheet = (
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        '<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>工号</t></is></c>'
+        '<c r="B1" t="inlineStr"><is><t>日期</t></is></c><c r="C1" t="inlineStr"><is><t>分值</t></is></c>'
+        '<c r="D1" t="inlineStr"><is><t>备注</t></is></c></row>'
+        '<row r="2"><c r="A2" t="inlineStr"><is><t>D1001</t></is></c>'
+        '<c r="D2" t="e"><v>#N/A</v></c></row></sheetData></worksheet>'
+    )
+    replace_part(path, "xl/worksheets/sheet1.xml", sheet.encode())
+
+    (row,) = read_rows(path, name="a.xlsx", headers=HEADERS)
+
+    assert readers == []
+    assert row["备注"] == "#N/A"
