@@ -574,10 +574,16 @@ def _read_calamine(
 ) -> list[Row]:
     try:
         with _calamine.CalamineWorkbook.from_filelike(source) as workbook:
-            if not workbook.sheet_names:
+            # The first worksheet, as openpyxl's `worksheets[0]`: chart sheets do not count.
+            worksheet = _calamine.SheetTypeEnum.WorkSheet
+            first = next(
+                (i for i, sheet in enumerate(workbook.sheets_metadata) if sheet.typ == worksheet),
+                None,
+            )
+            if first is None:
                 raise ImportRejected([file_error(name, _("the workbook has no worksheet."))])
             # From A1, whatever the first valued cell: row numbers are Excel's.
-            grid = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
+            grid = workbook.get_sheet_by_index(first).to_python(skip_empty_area=False)
     except ImportRejected:
         raise
     except Exception as exc:
