@@ -265,6 +265,8 @@ def _sheets_write(
     PostgreSQL, the locked-quarter and archived-year guards) and constraints.
     Table and column names come from the models' `_meta`.
     """
+    if not count:
+        return  # every row equal to its stored sheet
     quote = connection.ops.quote_name
     sheet_meta, revision_meta = DailySheet._meta, SheetRevision._meta
 
