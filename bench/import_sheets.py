@@ -1,74 +1,187 @@
-"""How long sheets_import takes against openpyxl merely reading the same workbook.
+"""How long sheets_import takes against merely reading the same workbook, and which reader is faster.
 
     DEBUG=true .venv/bin/python bench/import_sheets.py
-    DEBUG=true .venv/bin/python bench/import_sheets.py --rows 100000 --employees 1000
-    DEBUG=true .venv/bin/python bench/import_sheets.py --database-url postgres://postgres@127.0.0.1:5432/smile_bench
+    DEBUG=true .venv/bin/python bench/import_sheets.py --rows 20000 --databases sqlite --runs 1
+    DEBUG=true .venv/bin/python bench/import_sheets.py --postgres-url postgres://postgres@127.0.0.1:5432/smile_bench
 
-It creates ~1000 appraised employees, writes an .xlsx of N daily sheet rows
-(the most recent days before today, every employee each day), then times:
-openpyxl alone reading every row of it (read-only, values only: the floor any
-import pays), `sheets_import` creating every sheet, and `sheets_import` again
-with every score changed (the upsert path, reading the stored sheets and
-writing a revision per row). It prints each time and its ratio to the read.
-The database is a throw-away one: an in-memory SQLite database by default, or
-a `test_…` database created next to the one `--database-url` names (the named
-database itself is never written) and dropped afterwards.
+It writes two .xlsx files of N daily sheet rows for 1,000 appraised employees
+(the most recent days before today, every employee each day; whole and half
+scores, numbers and numbers typed as text, notes and blanks), the second with
+other scores. Then, each step in a fresh process (so each peak RSS is that
+step's own) and `--runs` times over, it times:
 
-Not a test: the query count is asserted in appraisal/tests/test_import_sheets.py.
+- reading every row of the file with openpyxl's read-only mode and with
+  python-calamine, and checks that both give the same values once through the
+  cell parsers of `spreadsheets.cells` (dates, decimals, text, blanks);
+- `sheets_import` of the first file into a database with the employees only
+  (every sheet created, a revision each), and of the second file after it
+  (every changed sheet updated, a revision each).
+
+The floor is the faster reader alone. It prints medians and ratios as
+`bench/run_all.py` rows (`name | figure | floor | ratio`), and the import's
+peak RSS against the goal of 200 MiB. The databases are the bench's own: a
+file in the temp folder for SQLite; for PostgreSQL the database
+`--postgres-url` names is DROPPED and created again, so give it one of its own.
+
+Not a test: the import's results are asserted in appraisal/tests/test_import_sheets*.py.
 """
 
 from __future__ import annotations
 
 import argparse
-import cProfile
 import datetime
+import json
 import os
-import pstats
+import shutil
+import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+import _company as company
+from _company import LABELS, fmt_size, migrate, peak_rss_mib, recreate, setup_django
+
+WORK = Path(tempfile.gettempdir()) / "smile_import_bench"
+EMPLOYEES = 1000
+GOAL_RSS_MIB = 200
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=100_000, help="sheet rows in the workbook")
-    parser.add_argument("--employees", type=int, default=1000, help="employees the rows cover")
+    parser.add_argument("--runs", type=int, default=3, help="timed runs (median is shown)")
     parser.add_argument(
-        "--database-url",
-        default="sqlite:///:memory:",
-        help="where to create the throw-away test database (default: SQLite in memory)",
+        "--databases", nargs="+", choices=["sqlite", "postgres"], default=["sqlite", "postgres"]
     )
     parser.add_argument(
-        "--profile", action="store_true", help="print the top functions of the first import"
+        "--postgres-url",
+        default=os.environ.get(
+            "BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/smile_bench"
+        ),
+        help="a database of the bench's own: it is dropped and created again",
     )
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
     return parser.parse_args()
 
 
-def setup_django(database_url: str) -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ["DATABASE_URL"] = database_url
-    os.environ.setdefault("DEBUG", "true")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    import django
+# --- The parent: no Django, one child process per step ------------------------------
+
+
+def child(step: str, url: str, size: int = 0) -> dict:
+    return company.child(__file__, step, url, size)
+
+
+def main() -> None:
+    args = parse_args()
+    if args.child:
+        run_child(args.child, args.size)
+        return
+    shutil.rmtree(WORK, ignore_errors=True)
+    WORK.mkdir()
+    rows = fmt_size(args.rows)
+    scratch = f"sqlite:///{WORK / 'scratch.sqlite3'}"  # the readers touch no database
+    try:
+        child("write", scratch, args.rows)
+        checked = child("compare", scratch)
+        print(
+            f"# calamine and openpyxl: {checked['cells']} cells compared through the cell "
+            f"parsers, {checked['differences']} differ",
+            file=sys.stderr,
+        )
+        reads = {"openpyxl": [], "calamine": []}
+        for _run in range(args.runs):
+            for reader in reads:
+                reads[reader].append(child(f"read-{reader}", scratch)["seconds"])
+        openpyxl_s = statistics.median(reads["openpyxl"])
+        calamine_s = statistics.median(reads["calamine"])
+        identical = "identical" if checked["differences"] == 0 else "NOT identical"
+        print(
+            f"read {rows} sheet rows, python-calamine (values {identical}) | {calamine_s:.2f} s "
+            f"| openpyxl read-only {openpyxl_s:.2f} s | {calamine_s / openpyxl_s:.2f}×"
+        )
+        floor_s, floor_name = min((calamine_s, "calamine"), (openpyxl_s, "openpyxl"))
+        sys.stdout.flush()
+        for kind in args.databases:
+            bench_database(kind, args, floor_s, floor_name)
+    finally:
+        shutil.rmtree(WORK, ignore_errors=True)
+
+
+def bench_database(kind: str, args: argparse.Namespace, floor_s: float, floor_name: str) -> None:
+    label = LABELS[kind]
+    if kind == "sqlite":
+        template, url = f"sqlite:///{WORK / 'template.sqlite3'}", f"sqlite:///{WORK / 'db.sqlite3'}"
+    else:
+        template, url = args.postgres_url + "_template", args.postgres_url
+    recreate(kind, template)
+    child("migrate", template)
+    child("populate", template)
+    created, updated = [], []
+    for _run in range(args.runs):
+        recreate(kind, url, template=template)
+        created.append(child("import-first", url))
+        updated.append(child("import-second", url))
+    if kind == "postgres":
+        for name in (url, template):
+            drop(name)
+    rows = fmt_size(args.rows)
+    for what, runs in (("created", created), ("updated", updated)):
+        seconds = statistics.median(run["seconds"] for run in runs)
+        count = runs[0]["count"]
+        print(
+            f"import {rows} sheet rows ({count} {what}, a revision each), {label} "
+            f"| {seconds:.2f} s | {floor_name} read {floor_s:.2f} s | {seconds / floor_s:.1f}×"
+        )
+    rss = max(run["rss_mib"] for run in created + updated)
+    print(
+        f"import peak RSS, {label}, {rows} | {rss:.0f} MiB | {GOAL_RSS_MIB} MiB (goal) "
+        f"| {rss / GOAL_RSS_MIB:.2f}×"
+    )
+    queries = sorted({run["queries"] for run in created + updated})
+    print(f"import queries, {label}, {rows} | {queries} | — | —")
+    sys.stdout.flush()
+
+
+def drop(url: str) -> None:
+    import psycopg
+
+    server, name = url.rsplit("/", 1)
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# --- The children: Django set up on the bench database --------------------------------
+
+
+def run_child(step: str, size: int) -> None:
+    setup_django()
     from django.conf import settings
 
-    django.setup()
-    # The bench file is bigger than a real upload may be; the limit is not what is measured.
+    # The bench file may be bigger than a real upload; the limit is not what is measured.
     settings.IMPORT_MAX_BYTES = 1 << 30
+    steps = {
+        "migrate": migrate,
+        "write": write,
+        "compare": compare,
+        "read-openpyxl": read_openpyxl,
+        "read-calamine": read_calamine,
+        "populate": populate,
+        "import-first": lambda size: import_file(WORK / "first.xlsx"),
+        "import-second": lambda size: import_file(WORK / "second.xlsx"),
+    }
+    print(json.dumps(steps[step](size)))
 
 
-def populate(count: int) -> list[str]:
-    from employees.models import Department, DepartmentKind, Employee
+def numbers() -> list[str]:
+    return [f"B{n:05d}" for n in range(EMPLOYEES)]
 
-    department = Department.objects.create(name="bench", kind=DepartmentKind.FRONTLINE)
-    Employee.objects.bulk_create(
-        Employee(number=f"B{n:05d}", name=f"员工{n}", department=department) for n in range(count)
-    )
-    return [f"B{n:05d}" for n in range(count)]
+
+def write(rows: int) -> dict:
+    write_workbook(WORK / "first.xlsx", numbers(), rows, variant=0)
+    write_workbook(WORK / "second.xlsx", numbers(), rows, variant=1)
+    return {}
 
 
 def write_workbook(path: Path, numbers: list[str], rows: int, *, variant: int) -> None:
@@ -92,87 +205,104 @@ def write_workbook(path: Path, numbers: list[str], rows: int, *, variant: int) -
         for index, number in enumerate(numbers):
             if written == rows:
                 break
-            # Mix whole and half scores, numbers and text, as real files do.
+            # Mix whole and half scores, numbers and text, notes and blanks, as real files do.
             discipline = 19.5 if (index + variant) % 3 == 0 else 20
+            courtesy = 9.5 if (index + variant) % 11 == 0 else 10
             service = "47.5" if (index + variant) % 5 == 0 else 50
+            morality = "20" if (index + variant) % 13 == 0 else 20
             note = "迟到" if index % 7 == variant % 7 else None
-            sheet.append([number, day, discipline, 10, service, 20, note, None])
+            spot = "否" if index % 17 == 0 else None
+            sheet.append([number, day, discipline, courtesy, service, morality, note, spot])
             written += 1
     workbook.save(path)
 
 
-def read_only(path: Path) -> int:
+def _openpyxl_rows(path: Path) -> list[tuple]:
     from openpyxl import load_workbook
 
-    workbook = load_workbook(path, read_only=True, data_only=True)
-    count = sum(1 for _row in workbook.worksheets[0].iter_rows(values_only=True))
+    workbook = load_workbook(path, read_only=True, data_only=True, keep_links=False)
+    sheet = workbook.worksheets[0]
+    sheet.reset_dimensions()
+    rows = list(sheet.iter_rows(values_only=True))
     workbook.close()
-    return count
+    return rows
 
 
-def timed(function, *args, **kwargs) -> tuple[float, float, object]:
-    """Wall-clock and CPU seconds of the call, and its result.
+def _calamine_rows(path: Path) -> list[list]:
+    from python_calamine import CalamineWorkbook
 
-    CPU time is this process only: on a shared machine it is the steadier
-    figure, while the wall clock also counts the database server's work.
-    """
-    wall, cpu = time.perf_counter(), time.process_time()
-    result = function(*args, **kwargs)
-    return time.perf_counter() - wall, time.process_time() - cpu, result
+    with CalamineWorkbook.from_path(path) as workbook:
+        return workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
 
 
-def main() -> None:
-    args = parse_args()
-    setup_django(args.database_url)
+def _timed_read(read) -> dict:
+    started = time.perf_counter()
+    rows = read(WORK / "first.xlsx")
+    return {"seconds": time.perf_counter() - started, "rows": len(rows), "rss_mib": peak_rss_mib()}
+
+
+def read_openpyxl(size: int) -> dict:
+    return _timed_read(_openpyxl_rows)
+
+
+def read_calamine(size: int) -> dict:
+    return _timed_read(_calamine_rows)
+
+
+def compare(size: int) -> dict:
+    """Both readers' cells through the parsers the import uses, column by column."""
+    from spreadsheets import CellError, parse_date, parse_decimal, parse_text, parse_yes_no
+
+    parsers = [parse_text, parse_date, *[parse_decimal] * 4, parse_text, parse_yes_no]
+
+    def parsed(value: object, parse) -> object:
+        try:
+            result = parse(value)
+        except CellError as exc:
+            return ("error", str(exc))
+        # Decimal equality is numeric: compare the text too (Decimal("20") vs Decimal("20.0")).
+        return (type(result).__name__, str(result))
+
+    cells = differences = 0
+    for path in (WORK / "first.xlsx", WORK / "second.xlsx"):
+        left, right = _openpyxl_rows(path), _calamine_rows(path)
+        differences += abs(len(left) - len(right))
+        for a, b in zip(left[1:], right[1:], strict=False):
+            for index, parse in enumerate(parsers):
+                cells += 1
+                x = a[index] if index < len(a) else None
+                y = b[index] if index < len(b) else None
+                if parsed(x, parse) != parsed(y, parse):
+                    differences += 1
+    return {"cells": cells, "differences": differences}
+
+
+def populate(size: int) -> dict:
+    from employees.models import Department, DepartmentKind, Employee
+
+    department = Department.objects.create(name="bench", kind=DepartmentKind.FRONTLINE)
+    Employee.objects.bulk_create(
+        Employee(number=number, name=f"员工{number}", department=department) for number in numbers()
+    )
+    return {}
+
+
+def import_file(path: Path) -> dict:
     from django.db import connection
-    from django.test.utils import setup_test_environment, teardown_test_environment
+    from django.test.utils import CaptureQueriesContext
 
     from appraisal.imports import sheets_import
 
-    setup_test_environment(debug=False)  # as in production: no query log
-    old_name = connection.settings_dict["NAME"]
-    connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
-        numbers = populate(args.employees)
-        with tempfile.TemporaryDirectory() as folder:
-            first = Path(folder) / "sheets.xlsx"
-            second = Path(folder) / "sheets-changed.xlsx"
-            write_workbook(first, numbers, args.rows, variant=0)
-            write_workbook(second, numbers, args.rows, variant=1)
-            size = first.stat().st_size
-            read_wall, read_cpu, read_rows = timed(read_only, first)
-            profiler = cProfile.Profile() if args.profile else None
-            if profiler:
-                profiler.enable()
-            create_wall, create_cpu, created = timed(
-                sheets_import, source=first, name=first.name, imported_by=None
-            )
-            if profiler:
-                profiler.disable()
-            update_wall, update_cpu, updated = timed(
-                sheets_import, source=second, name=second.name, imported_by=None
-            )
-        print(
-            f"database: {connection.vendor}; {args.rows} rows, {args.employees} employees, "
-            f"{size / 1024 / 1024:.1f} MiB"
-        )
-        print(f"{'step':<34} {'wall s':>8} {'× read':>7} {'CPU s':>8} {'× read':>7}")
-        for label, wall, cpu in (
-            (f"openpyxl read ({read_rows} rows)", read_wall, read_cpu),
-            (f"import, {created.created} created", create_wall, create_cpu),
-            (f"import, {updated.updated} updated", update_wall, update_cpu),
-        ):
-            print(
-                f"{label:<34} {wall:>8.2f} {wall / read_wall:>7.1f} "
-                f"{cpu:>8.2f} {cpu / read_cpu:>7.1f}"
-            )
-        if profiler:
-            pstats.Stats(profiler).sort_stats(
-                os.environ.get("BENCH_SORT", "cumulative")
-            ).print_stats(40)
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
-        teardown_test_environment()
+    with CaptureQueriesContext(connection) as queries:
+        started = time.perf_counter()
+        report = sheets_import(source=path, name=path.name, imported_by=None)
+        seconds = time.perf_counter() - started
+    return {
+        "seconds": seconds,
+        "count": report.created + report.updated,
+        "queries": len(queries),
+        "rss_mib": peak_rss_mib(),
+    }
 
 
 if __name__ == "__main__":

@@ -55,8 +55,14 @@ def _employee_and_day(
     problems: Problems,
     people: Mapping[str, _Person],
     days: EntryDays,
+    *,
+    dates: dict[tuple[type, object], tuple[datetime.date | None, str]] | None = None,
 ) -> tuple[str | None, _Person | None, datetime.date | None]:
-    """The row's 工号, employee and date, each None (with the problem noted) when unusable."""
+    """The row's 工号, employee and date, each None (with the problem noted) when unusable.
+
+    `dates`, when given, keeps each distinct date cell's day and problem for the
+    next rows (a big file has few distinct dates).
+    """
     person = day = None
     try:
         number = parse_text(row["工号"])
@@ -81,10 +87,18 @@ def _employee_and_day(
             )
             person = None
     try:
-        day = parse_date(row["日期"])
+        value = row["日期"]
+        key = (value.__class__, value)
+        known = dates.get(key) if dates is not None else None
+        if known is None:
+            parsed = parse_date(value)
+            known = (parsed, "" if parsed is None else days.problem(parsed))
+            if dates is not None:
+                dates[key] = known
+        day, problem = known
         if day is None:
             problems.add(row.number, _("%(column)s is empty.") % {"column": "日期"})
-        elif problem := days.problem(day):
+        elif problem:
             # A refused day never reaches quarter_ensure: no quarter from a typo.
             problems.add(row.number, problem)
             day = None
@@ -100,7 +114,7 @@ def _lock_open_quarters(days: Iterable[datetime.date]) -> dict[QuarterId, Quarte
     between the check of its status and the write of its sheets; the fixed
     order keeps two imports from deadlocking on each other.
     """
-    qids = sorted({QuarterId.of(day) for day in days})
+    qids = sorted({QuarterId.of(day) for day in set(days)})
     pks = [quarter_ensure(qid=qid).pk for qid in qids]
     locked = Quarter.objects.select_for_update().filter(pk__in=pks).order_by("year", "number")
     return {quarter.qid: quarter for quarter in locked}
