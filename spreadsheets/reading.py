@@ -588,6 +588,12 @@ def _read_calamine(
         raise
     except Exception as exc:
         raise ImportRejected([_unreadable(name, exc)]) from exc
+    except BaseException as exc:
+        # python-calamine is Rust: a panic on a malformed file arrives as pyo3's
+        # PanicException, which is not an Exception; the file is refused all the same.
+        if type(exc).__name__ != "PanicException":
+            raise
+        raise ImportRejected([_unreadable(name, exc)]) from exc
     finally:
         _rewind(source)
     # As openpyxl gives them: an empty cell is None, not "", and a negative

@@ -142,3 +142,19 @@ def test_error_values_are_read_by_openpyxl_as_their_text(readers, tmp_path):
 
     assert readers == []
     assert row["备注"] == "#N/A"
+
+
+def test_a_panic_in_calamine_refuses_the_file_instead_of_crashing(monkeypatch):
+    class PanicException(BaseException):  # pyo3's, which is not an Exception
+        pass
+
+    def panic(source):
+        raise PanicException("index out of bounds")
+
+    monkeypatch.setattr(reading._calamine.CalamineWorkbook, "from_filelike", panic)
+    data = workbook(header_cells(A2="D1001"))
+
+    with pytest.raises(ImportRejected) as caught:
+        read_rows(io.BytesIO(data), name="a.xlsx", headers=HEADERS)
+
+    assert "a.xlsx" in str(caught.value)
