@@ -28,7 +28,7 @@ from appraisal.imports.common import (
 from appraisal.models import DailySheet, SheetRevision
 from appraisal.rules import Category, score_problem
 from appraisal.selectors.dates import EntryDays, entry_days
-from appraisal.services.close import _logged, _Sized
+from appraisal.services.bulk import logged, sqlite_executemany
 from appraisal.services.sheets import _score_errors, _sheet_values
 from employees.models import User
 from spreadsheets import (
@@ -302,15 +302,17 @@ def _sheets_write(
         )
         if connection.vendor == "postgresql":
             copy_sql = f"COPY {temp} ({temp_columns}) FROM STDIN"
-            with _logged(cursor, copy_sql, count), cursor.cursor.copy(copy_sql) as copy:
+            with logged(cursor, copy_sql, count), cursor.cursor.copy(copy_sql) as copy:
                 for row in rows:
                     copy.write_row(row)
         else:
             # Dates, decimals and booleans go as Django's SQLite adapters store them.
             placeholders = ", ".join(["%s"] * len(temp_fields))
-            cursor.executemany(
+            sqlite_executemany(
+                cursor,
                 f"INSERT INTO {temp} ({temp_columns}) VALUES ({placeholders})",
-                _Sized(rows, count),
+                rows,
+                count=count,
             )
         # WHERE true: SQLite needs it to read ON CONFLICT as the upsert's, not a join's.
         cursor.execute(

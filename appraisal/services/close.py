@@ -7,13 +7,11 @@ from __future__ import annotations
 import datetime
 import json
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
-from django.db.backends.utils import CursorWrapper
 from django.db.models import Count, Field, Q, Sum
 from django.db.models.functions import ExtractMonth
 from django.utils import timezone
@@ -44,6 +42,7 @@ from appraisal.rules import (
     may_close,
     quarter_outcome,
 )
+from appraisal.services.bulk import logged, sqlite_executemany
 from appraisal.services.quarters import (
     _assert_office,
     _log,
@@ -339,7 +338,7 @@ def _results_upsert(rows: Iterable[tuple[object, ...]], *, count: int) -> None:
                 f"CREATE TEMPORARY TABLE close_rows AS SELECT {columns} FROM {table} WITH NO DATA"
             )
             copy_sql = f"COPY close_rows ({columns}) FROM STDIN"
-            with _logged(cursor, copy_sql, count), cursor.cursor.copy(copy_sql) as copy:
+            with logged(cursor, copy_sql, count), cursor.cursor.copy(copy_sql) as copy:
                 for row in rows:
                     row = list(row)
                     row[json_at] = json.dumps(row[json_at])
@@ -365,34 +364,12 @@ def _results_upsert(rows: Iterable[tuple[object, ...]], *, count: int) -> None:
                     row[i] = field.get_db_prep_save(row[i], connection)
                 yield row
 
-        cursor.executemany(
+        sqlite_executemany(
+            cursor,
             f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) {upsert}",
-            _Sized(adapted(), count),
+            adapted(),
+            count=count,
         )
-
-
-class _Sized:
-    """An iterable that knows its length without holding its items (Django's query log asks)."""
-
-    def __init__(self, items: Iterable[object], length: int) -> None:
-        self.items, self.length = items, length
-
-    def __iter__(self) -> Iterator[object]:
-        return iter(self.items)
-
-    def __len__(self) -> int:
-        return self.length
-
-
-@contextmanager
-def _logged(cursor: CursorWrapper, sql: str, count: int) -> Iterator[None]:
-    """COPY goes past Django's cursor; log it as one query all the same, so counts stay honest."""
-    debug = getattr(cursor, "debug_sql", None)
-    if debug is None:
-        yield
-        return
-    with debug(sql, _Sized((), count), many=True):
-        yield
 
 
 def _reviews_open(quarter: Quarter) -> None:
