@@ -14,7 +14,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from appraisal.imports.common import (
-    BATCH,  # noqa: F401 - no longer used here (one write per file); tests still patch it here
     LOOKUP_BATCH,
     _cell_problem,
     _check_quarter,

@@ -405,8 +405,7 @@ def test_batches_upsert_and_revise_every_row(path, today, department, monkeypatc
     if not returns_ids:
         # An engine that cannot return upserted ids: the revisions still find their sheets.
         monkeypatch.setattr(type(connection.features), "can_return_rows_from_bulk_insert", False)
-    # The batch sizes are read where they are used: the sheet import and the shared row checks.
-    monkeypatch.setattr(appraisal.imports.sheets, "BATCH", 3)
+    # The lookup batch is read where it is used: the sheet import and the shared row checks.
     monkeypatch.setattr(appraisal.imports.sheets, "LOOKUP_BATCH", 2)
     monkeypatch.setattr(appraisal.imports.common, "LOOKUP_BATCH", 2)
     people = [EmployeeFactory(number=f"B{n:03d}", department=department) for n in range(7)]
