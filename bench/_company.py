@@ -12,6 +12,7 @@ template and copied per size (`recreate`).
 
 from __future__ import annotations
 
+import argparse
 import datetime
 import json
 import os
@@ -19,6 +20,8 @@ import random
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,6 +72,20 @@ def recreate(kind: str, url: str, *, template: str | None = None) -> None:
         conn.execute(f'CREATE DATABASE "{name}"{suffix}')
 
 
+def database_arguments(parser: argparse.ArgumentParser, *, databases: list[str]) -> None:
+    """The arguments every company bench takes: where to build, and the child's own."""
+    parser.add_argument("--databases", nargs="+", choices=["sqlite", "postgres"], default=databases)
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get(
+            "BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/smile_bench"
+        ),
+        help="a database of the bench's own: it is dropped and created again",
+    )
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
+
+
 def fmt_size(n: int) -> str:
     return f"{n // 1000}k" if n >= 1000 else str(n)
 
@@ -82,6 +99,22 @@ def setup_django() -> None:
     import django
 
     django.setup()
+
+
+@contextmanager
+def restoring() -> Iterator[None]:
+    """One transaction in which PostgreSQL fires no trigger, as during a restore.
+
+    The benches load a paid year and reopen a closed quarter, which the
+    lifecycle, lock and append-only-log triggers rightly refuse to anyone else.
+    """
+    from django.db import connection, transaction
+
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL session_replication_role = replica")
+        yield
 
 
 def migrate(size: int) -> dict:

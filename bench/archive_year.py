@@ -45,18 +45,7 @@ FLAT_MIB = 20  # the goal: the archive's peak RSS grows by less than this from 1
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000])
-    parser.add_argument(
-        "--databases", nargs="+", choices=["sqlite", "postgres"], default=["sqlite"]
-    )
-    parser.add_argument(
-        "--postgres-url",
-        default=os.environ.get(
-            "BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/smile_bench"
-        ),
-        help="a database of the bench's own: it is dropped and created again",
-    )
-    parser.add_argument("--child", help=argparse.SUPPRESS)
-    parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
+    company.database_arguments(parser, databases=["sqlite"])
     return parser.parse_args()
 
 
@@ -140,15 +129,9 @@ def main() -> None:
 
 
 def build(size: int) -> dict:
-    from django.db import connection, transaction
-
     started = time.perf_counter()
-    # A year already paid, loaded as a restore loads it: on PostgreSQL the
-    # lifecycle and lock triggers would refuse events in a final quarter.
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL session_replication_role = replica")
+    # A year already paid: the triggers would refuse events in a final quarter.
+    with company.restoring():
         built = _year_load(size)
     company.analyze()
     return {**built, "seconds": time.perf_counter() - started}

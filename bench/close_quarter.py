@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
-import os
 import shutil
 import statistics
 import sys
@@ -48,18 +47,7 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--runs", type=int, default=3, help="timed runs (median is shown)")
-    parser.add_argument(
-        "--databases", nargs="+", choices=["sqlite", "postgres"], default=["sqlite", "postgres"]
-    )
-    parser.add_argument(
-        "--postgres-url",
-        default=os.environ.get(
-            "BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/smile_bench"
-        ),
-        help="a database of the bench's own: it is dropped and created again",
-    )
-    parser.add_argument("--child", help=argparse.SUPPRESS)
-    parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
+    company.database_arguments(parser, databases=["sqlite", "postgres"])
     return parser.parse_args()
 
 
@@ -147,17 +135,11 @@ def build(size: int) -> dict:
 
 def reopen() -> object:
     """The quarter open again with no results, as before its first close."""
-    from django.db import connection, transaction
-
     from appraisal.models import DepartmentReview, Quarter, QuarterLog, QuarterResult
 
     quarter = Quarter.objects.get(year=YEAR, number=NUMBER)
-    # Undone as a restore would: on PostgreSQL the log is append-only and a
-    # quarter reopens only with its log row, which the bench does not want.
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL session_replication_role = replica")
+    # The log is append-only and a quarter reopens only with its log row.
+    with company.restoring():
         QuarterResult.objects.filter(quarter=quarter)._raw_delete("default")
         DepartmentReview.objects.filter(quarter=quarter).delete()
         QuarterLog.objects.filter(quarter=quarter).delete()

@@ -31,7 +31,6 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
-import os
 import shutil
 import statistics
 import sys
@@ -51,18 +50,7 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=100_000, help="sheet rows in the workbook")
     parser.add_argument("--runs", type=int, default=3, help="timed runs (median is shown)")
-    parser.add_argument(
-        "--databases", nargs="+", choices=["sqlite", "postgres"], default=["sqlite", "postgres"]
-    )
-    parser.add_argument(
-        "--postgres-url",
-        default=os.environ.get(
-            "BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/smile_bench"
-        ),
-        help="a database of the bench's own: it is dropped and created again",
-    )
-    parser.add_argument("--child", help=argparse.SUPPRESS)
-    parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
+    company.database_arguments(parser, databases=["sqlite", "postgres"])
     return parser.parse_args()
 
 
