@@ -4,8 +4,9 @@ Their layout is an interface (shared/spec/interfaces.md, "Results" and
 "Payout"): HR's own spreadsheets read them, so the headers, the award names and
 the title are plain Chinese constants that do not follow the UI language.
 
-Both writers stream with openpyxl's write-only mode and read the results with
-one query through `.iterator()`, so memory stays flat however many employees a
+Both writers stream with openpyxl's write-only mode (their rows written as
+text by `spreadsheets.streaming`) and read the results with one query through
+`.iterator()`, so memory stays flat however many employees a
 quarter has. Every text cell goes through `spreadsheets.text_cell`, the one
 place that keeps text such as `=HYPERLINK(...)` from ever being run as a formula.
 """
@@ -22,7 +23,6 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -46,6 +46,7 @@ from appraisal.rules import QuarterId
 from appraisal.selectors.month import disqualification_reason_text
 from employees.models import User
 from spreadsheets import number_cell, set_widths, text_cell, text_value
+from spreadsheets.streaming import StreamingWorkbook
 
 ZERO = Decimal("0")
 
@@ -232,7 +233,7 @@ def results_workbook_write(*, quarter: Quarter, target: Target) -> int:
         message=_("Quarter %(quarter)s is %(status)s: results can be exported once it is closed."),
     )
     deciders = _Deciders.of(quarter)
-    wb = Workbook(write_only=True)
+    wb = StreamingWorkbook()
     ws = wb.create_sheet(RESULTS_SHEET_TITLE)
     set_widths(ws, RESULTS_WIDTHS)
     _print_setup(ws, header_row=1)
@@ -365,7 +366,7 @@ def payout_workbook_write(*, quarter: Quarter, target: Target) -> PayoutSummary:
     )
     title_lines = _title_rows(quarter=quarter)
     header_row = len(title_lines) + 2  # the title block, a blank row, then the header
-    wb = Workbook(write_only=True)
+    wb = StreamingWorkbook()
     ws = wb.create_sheet(PAYOUT_SHEET_TITLE)
     _setup_payout_sheet(ws, header_row=header_row)
 

@@ -51,6 +51,7 @@ from appraisal.selectors.year import (
 from employees.models import Department, User
 from spreadsheets import number_cell, set_widths, text_cell, text_value
 from spreadsheets.comments import workbook_save
+from spreadsheets.streaming import StreamingWorkbook
 from spreadsheets.writing import EXCEL_MAX_ROWS, SheetSeries
 
 Target = str | os.PathLike[str] | IO[bytes]
@@ -206,7 +207,7 @@ def _year_sheet(wb: Workbook, title: str, *, year: int, department: Department |
 def year_workbook_write(*, year: int, target: Target) -> int:
     """Write the year summary of `year` to `target`; returns the row count."""
     year_refuse_empty(year=year)
-    wb = Workbook(write_only=True)
+    wb = StreamingWorkbook()
     rows = _year_sheet(wb, YEAR_SHEET_TITLE, year=year, department=None)
     workbook_save(wb, target)
     return rows
@@ -456,7 +457,7 @@ def archive_workbook_write(
 ) -> None:
     """Write the year's archive workbook (every department, or one) to `target`."""
     year_refuse_empty(year=year)
-    wb = Workbook(write_only=True)
+    wb = StreamingWorkbook()
     readme, summary, *tables = ARCHIVE_SHEETS
     _readme_sheet(wb.create_sheet(readme), year=year, department=department, by=by)
     _year_sheet(wb, summary, year=year, department=department)

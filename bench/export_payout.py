@@ -10,7 +10,9 @@ nothing to pay) and writes both workbooks to a temporary folder: once under
 tracemalloc for the peak of Python allocations, then three timed rounds, each
 beside its floors: bare openpyxl write-only writing as many rows of like plain
 values, and xlsxwriter's constant-memory mode writing the same (the faster
-library, measured as the issue asked; the exports stay on openpyxl). It prints
+library, measured as the issue asked). The exports stay on openpyxl's
+workbook, but write their rows' XML as text (`spreadsheets.streaming`), the
+same bytes openpyxl's own cell writer makes, so they can beat the floor. It prints
 the medians as `bench/run_all.py` rows. If the writers stream as they should
 (openpyxl write-only mode, `.iterator()` reads), the peak stays about the same
 whether N is 2,000 or 20,000 while the time grows linearly. The database is a throw-away one: an in-memory SQLite database by

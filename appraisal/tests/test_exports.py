@@ -13,8 +13,9 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 
+from appraisal import exports
 from appraisal.exports import (
     AWARD_NAMES,
     GRAND_TOTAL,
@@ -623,6 +624,34 @@ def test_results_say_why_an_earned_award_is_not_given_and_who_decided():
     assert why[withdrawn.employee.number] == "部门撤回：服务投诉（决定人：王主任）"
     assert why[revoked.employee.number] == "考核办撤销：迟到三次（决定人：李考核）"
     assert why[objected.employee.number] == "异议成立撤销：乘客投诉属实（决定人：李考核）"
+
+
+@pytest.mark.parametrize("write", [results_workbook_write, payout_workbook_write])
+def test_exports_write_the_same_file_as_openpyxls_own_row_writer(write, monkeypatch):
+    quarter = final_quarter()
+    _payout_company(quarter)
+    for text in (*NASTY_TEXTS, " 空格 ", "a & <b>", "#N/A"):
+        result(
+            quarter,
+            employee=EmployeeFactory(name=text, position=text),
+            disqualification_reasons=[text],
+            rewards=Decimal("12.5"),
+        )
+
+    def written() -> zipfile.ZipFile:
+        buffer = io.BytesIO()
+        write(quarter=quarter, target=buffer)
+        return zipfile.ZipFile(buffer)
+
+    ours = written()
+    monkeypatch.setattr(exports, "StreamingWorkbook", lambda: Workbook(write_only=True))
+    theirs = written()
+
+    assert ours.namelist() == theirs.namelist()
+    # core.xml holds the time of saving, to the second.
+    for name in theirs.namelist():
+        if name != "docProps/core.xml":
+            assert ours.read(name) == theirs.read(name), name
 
 
 @pytest.mark.parametrize("status", [QuarterStatus.FINAL, QuarterStatus.PAID])

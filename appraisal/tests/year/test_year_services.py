@@ -1,6 +1,7 @@
 """Service stars and archiving a year (rules.md section 7), and the year's lock."""
 
 import datetime
+import zipfile
 from decimal import Decimal
 
 import pytest
@@ -8,8 +9,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection, transaction
 from django.utils import translation
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 
+from appraisal import exports_year
 from appraisal.exports_year import (
     ARCHIVE_SHEETS,
     EVENT_HEADERS,
@@ -205,6 +207,24 @@ def test_archive_year_for_one_department(paid, tmp_path):
         "B001",
         "B001",
     ]
+
+
+def test_the_archive_is_the_same_file_as_openpyxls_own_row_writer_writes(
+    year_world, tmp_path, monkeypatch
+):
+    def written(name: str) -> zipfile.ZipFile:
+        archive_workbook_write(year=YEAR, target=tmp_path / name)
+        return zipfile.ZipFile(tmp_path / name)
+
+    ours = written("ours.xlsx")
+    monkeypatch.setattr(exports_year, "StreamingWorkbook", lambda: Workbook(write_only=True))
+    theirs = written("theirs.xlsx")
+
+    assert ours.namelist() == theirs.namelist()
+    # core.xml holds the time of saving, to the second.
+    for name in theirs.namelist():
+        if name != "docProps/core.xml":
+            assert ours.read(name) == theirs.read(name), name
 
 
 def test_a_table_longer_than_an_excel_sheet_continues_on_the_next_sheet(
