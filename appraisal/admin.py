@@ -76,6 +76,7 @@ class QuarterAdmin(ServiceOnlyAdmin):
         "code",
         "status",
         "closed_at",
+        "closed_on",
         "published_on",
         "notice_ends_on",
         "final_on",

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from appraisal.rules import QuarterId
@@ -52,6 +53,12 @@ class Quarter(models.Model):
         _("status"), max_length=20, choices=QuarterStatus.choices, default=QuarterStatus.OPEN
     )
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closed_on = models.DateField(
+        _("entry ended on"),
+        null=True,
+        blank=True,
+        help_text=_("The day the close ended the entry of sheets and events."),
+    )
     published_on = models.DateField(_("published on"), null=True, blank=True)
     notice_ends_on = models.DateField(_("public notice ends on"), null=True, blank=True)
     final_on = models.DateField(_("final on"), null=True, blank=True)
@@ -99,6 +106,18 @@ class Quarter(models.Model):
     @property
     def is_locked(self) -> bool:
         return self.status in LOCKED_STATUSES
+
+    @property
+    def entry_ended_on(self) -> date | None:
+        """The day the close ended the quarter's entry; None while it is open.
+
+        Quarters closed before `closed_on` was kept have only the time of the close.
+        """
+        if self.closed_on is not None:
+            return self.closed_on
+        if self.closed_at is not None:
+            return timezone.localdate(self.closed_at)
+        return None
 
 
 class RuleSettings(models.Model):

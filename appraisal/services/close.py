@@ -155,8 +155,12 @@ def quarter_close(
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL jit = off")
 
+    # A recompute keeps the day the close ended the entry: an early close recomputed
+    # after the quarter's last day must appraise the same people (idempotent close).
+    closed_on = quarter.entry_ended_on if quarter.status == QuarterStatus.CLOSED else None
+    closed_on = closed_on or today
     appraised = Employee.objects.appraised_in(
-        quarter, on=appraisal_day(quarter.qid, closed_on=today)
+        quarter, on=appraisal_day(quarter.qid, closed_on=closed_on)
     )
     sums = _counted_sheet_sums(quarter, appraised)
     tallies = _event_tallies(quarter)
@@ -226,8 +230,9 @@ def quarter_close(
 
     quarter.status = QuarterStatus.CLOSED
     quarter.closed_at = now
+    quarter.closed_on = closed_on
     quarter.full_clean()
-    quarter.save(update_fields=["status", "closed_at"])
+    quarter.save(update_fields=["status", "closed_at", "closed_on"])
     _log(
         quarter=quarter,
         action=QuarterAction.CLOSE,

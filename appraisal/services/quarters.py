@@ -128,8 +128,9 @@ def quarter_reopen(*, quarter: Quarter, reopened_by: User, reason: str) -> Quart
     assert_allowed(Action.REOPEN, quarter)
     quarter.status = QuarterStatus.OPEN
     quarter.closed_at = None
+    quarter.closed_on = None
     quarter.full_clean()
-    quarter.save(update_fields=["status", "closed_at"])
+    quarter.save(update_fields=["status", "closed_at", "closed_on"])
     DepartmentReview.objects.filter(quarter=quarter).update(
         status=ReviewStatus.REVIEWING, submitted_by=None, submitted_at=None
     )

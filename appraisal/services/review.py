@@ -158,8 +158,8 @@ def quarter_approve(
     on = on or today
     # A list is published after its quarter, or after an early (forced) close.
     earliest = quarter.last_day + datetime.timedelta(days=1)
-    if quarter.closed_at is not None:
-        earliest = min(earliest, timezone.localdate(quarter.closed_at))
+    if quarter.entry_ended_on is not None:
+        earliest = min(earliest, quarter.entry_ended_on)
     if on > today or on < earliest:
         raise ValidationError(
             {

@@ -227,6 +227,7 @@ def test_a_published_quarters_dates_year_and_number_cannot_change(published):
         {"notice_ends_on": datetime.date(2027, 1, 1)},
         {"published_on": datetime.date(2026, 10, 9)},
         {"payout_month": datetime.date(2026, 12, 1)},
+        {"closed_on": datetime.date(2026, 9, 20)},
         {"number": 4},
         {"year": 2025},
         {

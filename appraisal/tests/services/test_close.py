@@ -754,6 +754,45 @@ def test_an_early_close_and_its_preview_appraise_whoever_is_employed_on_the_clos
     assert list(QuarterResult.objects.values_list("employee", flat=True)) == [stays.pk]
 
 
+def test_recomputing_an_early_close_after_the_last_day_appraises_the_same_people(
+    quarter, department
+):
+    close_day = datetime.date(2026, 9, 20)
+    leaves = EmployeeFactory(department=department, left_on=datetime.date(2026, 9, 25))
+    stays = EmployeeFactory(department=department)
+    add_sheets(leaves, ["90"] * 3)
+    add_sheets(stays, ["95"] * 3)
+    close(quarter, today=close_day, force=True)
+    first = computed(quarter)
+
+    report = close(quarter, today=AFTER_Q3)
+
+    quarter.refresh_from_db()
+    assert report.recomputed
+    assert computed(quarter) == first
+    assert set(QuarterResult.objects.values_list("employee", flat=True)) == {leaves.pk, stays.pk}
+    assert quarter.closed_on == close_day
+
+
+def test_a_reopen_forgets_the_day_the_entry_ended_and_the_next_close_sets_its_own(
+    quarter, department
+):
+    leaves = EmployeeFactory(department=department, left_on=datetime.date(2026, 9, 25))
+    add_sheets(leaves, ["90"] * 3)
+    close(quarter, today=datetime.date(2026, 9, 20), force=True)
+    quarter_reopen(quarter=quarter, reopened_by=office_user(), reason="补录抽查")
+    quarter.refresh_from_db()
+    assert quarter.closed_on is None
+
+    report = close(quarter, today=AFTER_Q3)
+
+    quarter.refresh_from_db()
+    assert quarter.closed_on == AFTER_Q3
+    # Employed on the close day no more: entry now ended on the quarter's last day.
+    assert report.results == 0
+    assert not QuarterResult.objects.filter(quarter=quarter).exists()
+
+
 def test_closing_after_a_reopen_counts_as_a_recompute(quarter, employee):
     add_sheets(employee, ["90"])
     assert not close(quarter).recomputed
