@@ -101,6 +101,7 @@ class StreamingSheet(WriteOnlyWorksheet):
         if not isinstance(values, Sequence):
             return None  # a generator can be read once only
         number = str(row_idx)
+        styles = self.parent.style_ids
         parts = [f'<row r="{number}">']
         for index, value in enumerate(values):
             if value is None:
@@ -115,7 +116,7 @@ class StreamingSheet(WriteOnlyWorksheet):
                     return None
                 parts.append(_number(_LETTERS[index] + number, "", value))
             elif kind is Cell:  # what WriteOnlyCell makes
-                cell = self._cell_xml(value, _LETTERS[index] + number)
+                cell = self._cell_xml(value, _LETTERS[index] + number, styles)
                 if cell is None:
                     return None
                 parts.append(cell)
@@ -125,10 +126,18 @@ class StreamingSheet(WriteOnlyWorksheet):
         return "".join(parts)
 
     @staticmethod
-    def _cell_xml(cell: Cell, ref: str) -> str | None:
+    def _cell_xml(cell: Cell, ref: str, styles: dict[bytes, str]) -> str | None:
         if cell._comment is not None or cell._hyperlink is not None:
             return None
-        style = f' s="{cell.style_id}"' if cell.has_style else ""
+        look = cell._style
+        if look is None or not any(look):
+            style = ""
+        else:
+            # `cell.style_id` hashes the look in Python, twice; its bytes key a dict.
+            key = look.tobytes()
+            style = styles.get(key)
+            if style is None:
+                style = styles[key] = f' s="{cell.style_id}"'
         value = cell._value
         if cell.data_type == "s" and type(value) is str:
             return _text(ref, style, value)
@@ -146,6 +155,8 @@ class StreamingWorkbook(Workbook):
 
     def __init__(self) -> None:
         super().__init__(write_only=True)
+        # A cell look's bytes and its ` s="…"` attribute, once the workbook has the look.
+        self.style_ids: dict[bytes, str] = {}
 
     def create_sheet(self, title: str | None = None, index: int | None = None) -> StreamingSheet:
         sheet = StreamingSheet(parent=self, title=title)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Callable, Iterable
-from copy import copy
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, TypeVar
@@ -19,6 +18,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 # Text starting with one of these is a formula to Excel (and to openpyxl for
@@ -106,15 +106,22 @@ def _style(
     documentation copies styles. The cache lives on the workbook, whose lists
     the indices point into, and holds the style objects so their ids stay theirs.
     """
-    font = font if font is not None else (_BOLD if bold else None)
-    looks = (font, _BORDER if border else None, alignment, fill)
-    if all(look is None for look in looks) and number_format is None and not quote_prefix:
+    if font is None and bold:
+        font = _BOLD
+    if (
+        font is None
+        and not border
+        and alignment is None
+        and fill is None
+        and number_format is None
+        and not quote_prefix
+    ):
         return
-    key = (*map(id, looks), number_format, quote_prefix)
+    key = (id(font), border, id(alignment), id(fill), number_format, quote_prefix)
     cache = cell.parent.parent.__dict__.setdefault("_smile_styles", {})
     known = cache.get(key)
     if known is not None:
-        cell._style = copy(known[0])
+        cell._style = StyleArray(known[0])  # a copy, as copy() makes it
         return
     if font is not None:
         cell.font = font
@@ -128,7 +135,7 @@ def _style(
         cell.number_format = number_format
     if quote_prefix:
         cell.quotePrefix = True
-    cache[key] = (copy(cell._style), looks)
+    cache[key] = (StyleArray(cell._style), (font, alignment, fill))
 
 
 def set_widths(ws: WriteOnlyWorksheet, widths: Iterable[int]) -> None:
