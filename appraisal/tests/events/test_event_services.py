@@ -5,87 +5,16 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
 
 from appraisal.models import Event, EventKind, EventSource, EventValidity
-from appraisal.rules import QuarterId
-from appraisal.services import event_enter, event_queue_rule, quarter_close
-from appraisal.tests.factories import EventFactory, QuarterFactory
-from employees.tests.factories import (
-    DepartmentFactory,
-    EmployeeFactory,
-    head_user,
-    hr_user,
-    office_user,
-    staff_employee,
-)
+from appraisal.services import event_queue_rule, quarter_close
+from appraisal.tests.events.recording import closed_previous_quarter, enter
+from appraisal.tests.factories import EventFactory
+from employees.tests.factories import EmployeeFactory
 
 pytestmark = pytest.mark.django_db
 
 D = Decimal
-
-
-@pytest.fixture
-def today():
-    return timezone.localdate()
-
-
-@pytest.fixture
-def quarter(today):
-    qid = QuarterId.of(today)
-    return QuarterFactory(year=qid.year, number=qid.number)
-
-
-@pytest.fixture
-def department(quarter):
-    return DepartmentFactory(name="货运部")
-
-
-@pytest.fixture
-def other_department(quarter):
-    return DepartmentFactory(name="财务部")
-
-
-@pytest.fixture
-def employee(department):
-    return EmployeeFactory(department=department, number="H0001", name="张三")
-
-
-@pytest.fixture
-def other_employee(other_department):
-    return EmployeeFactory(department=other_department, number="C0001", name="赵六")
-
-
-@pytest.fixture
-def office(db):
-    return office_user(username="office")
-
-
-@pytest.fixture
-def hr(db):
-    return hr_user(username="hr")
-
-
-@pytest.fixture
-def head(department):
-    return head_user(department, username="head")
-
-
-@pytest.fixture
-def staff(department):
-    return staff_employee(department=department, number="H0009").user
-
-
-def enter(user, employee, day, kind=EventKind.PRAISE_LETTER, **kwargs):
-    kwargs.setdefault("source", EventSource.OFFICE if user.is_office else EventSource.DEPARTMENT)
-    return event_enter(recorded_by=user, employee=employee, date=day, kind=kind, **kwargs)
-
-
-def closed_previous_quarter(today):
-    """The previous quarter with one pending event dated in it, then closed (as on PostgreSQL)."""
-    qid = QuarterId.of(today).previous()
-    previous = QuarterFactory(year=qid.year, number=qid.number)
-    return previous, qid
 
 
 # --- event_enter: who records what ------------------------------------------------

@@ -1,6 +1,7 @@
 """Events entered in the browser: the ledger, the record form and the office's queue.
 
-The event services themselves are tested in appraisal/tests/services/test_events.py.
+The event services themselves are tested in test_event_services.py beside this file;
+the people and the quarter are conftest.py's.
 """
 
 import re
@@ -13,15 +14,14 @@ from django.utils import timezone
 
 from appraisal.models import Event, EventKind, EventSource, EventValidity
 from appraisal.rules import QuarterId
-from appraisal.services import event_enter, quarter_close
+from appraisal.services import quarter_close
+from appraisal.tests.events.recording import closed_previous_quarter
 from appraisal.tests.factories import EventFactory, QuarterFactory
 from employees.tests.factories import (
-    DepartmentFactory,
     EmployeeFactory,
     head_user,
     hr_user,
     office_user,
-    staff_employee,
 )
 
 pytestmark = pytest.mark.django_db
@@ -32,77 +32,9 @@ XSS_ESCAPED = "&lt;script&gt;alert(&#x27;xss&#x27;)&lt;/script&gt;"
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
-@pytest.fixture
-def today():
-    return timezone.localdate()
-
-
-@pytest.fixture
-def quarter(today):
-    qid = QuarterId.of(today)
-    return QuarterFactory(year=qid.year, number=qid.number)
-
-
-@pytest.fixture
-def department(quarter):
-    return DepartmentFactory(name="货运部")
-
-
-@pytest.fixture
-def other_department(quarter):
-    return DepartmentFactory(name="财务部")
-
-
-@pytest.fixture
-def employee(department):
-    return EmployeeFactory(department=department, number="H0001", name="张三")
-
-
-@pytest.fixture
-def other_employee(other_department):
-    return EmployeeFactory(department=other_department, number="C0001", name="赵六")
-
-
-@pytest.fixture
-def office(db):
-    return office_user(username="office")
-
-
-@pytest.fixture
-def hr(db):
-    return hr_user(username="hr")
-
-
-@pytest.fixture
-def head(department):
-    return head_user(department, username="head")
-
-
-@pytest.fixture
-def other_head(other_department):
-    return head_user(other_department, username="other-head")
-
-
-@pytest.fixture
-def staff(department):
-    return staff_employee(department=department, number="H0009").user
-
-
 def login(client, user):
     client.force_login(user)
     return client
-
-
-def enter(user, employee, day, kind=EventKind.PRAISE_LETTER, **kwargs):
-    kwargs.setdefault("source", EventSource.OFFICE if user.is_office else EventSource.DEPARTMENT)
-    return event_enter(recorded_by=user, employee=employee, date=day, kind=kind, **kwargs)
-
-
-def closed_previous_quarter(today):
-    """The previous quarter with one pending event dated in it, then closed (as on PostgreSQL)."""
-    qid = QuarterId.of(today).previous()
-    previous = QuarterFactory(year=qid.year, number=qid.number)
-    return previous, qid
 
 
 def event_ids(content: bytes, attribute: str = "data-event") -> list[int]:

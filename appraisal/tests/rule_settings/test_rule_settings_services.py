@@ -4,72 +4,14 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
 
 from appraisal.models import QuarterAction, QuarterLog, RuleSettings
-from appraisal.rules import QuarterId
-from appraisal.services import RULE_SETTINGS_FIELDS, quarter_close, rule_settings_update
-from appraisal.tests.factories import QuarterFactory
-from employees.tests.factories import (
-    DepartmentFactory,
-    head_user,
-    hr_user,
-    office_user,
-    staff_employee,
-)
+from appraisal.services import rule_settings_update
+from appraisal.tests.rule_settings.snapshots import settings_of, snapshot
 
 pytestmark = pytest.mark.django_db
 
 D = Decimal
-
-
-@pytest.fixture
-def today():
-    return timezone.localdate()
-
-
-@pytest.fixture
-def quarter(today):
-    qid = QuarterId.of(today)
-    return QuarterFactory(year=qid.year, number=qid.number)
-
-
-@pytest.fixture
-def closed_quarter(today):
-    qid = QuarterId.of(today).previous()
-    quarter = QuarterFactory(year=qid.year, number=qid.number)
-    quarter_close(quarter=quarter, closed_by=None, today=today, force=True)
-    quarter.refresh_from_db()
-    return quarter
-
-
-@pytest.fixture
-def office(db):
-    return office_user(username="office")
-
-
-@pytest.fixture
-def hr(db):
-    return hr_user(username="hr")
-
-
-@pytest.fixture
-def head(db):
-    return head_user(DepartmentFactory(), username="head")
-
-
-@pytest.fixture
-def staff(db):
-    return staff_employee().user
-
-
-def settings_of(quarter) -> RuleSettings:
-    return RuleSettings.objects.get(quarter=quarter)
-
-
-def snapshot(quarter) -> dict:
-    settings = settings_of(quarter)
-    return {name: getattr(settings, name) for name in RULE_SETTINGS_FIELDS}
 
 
 # --- rule_settings_update ---------------------------------------------------------
