@@ -168,15 +168,16 @@ def quarter_approve(
             }
         )
     rules = RuleSettings.objects.get(quarter=quarter)
-    results = {
+    # Only the revoked nominees are read: the list can have 100,000 names.
+    revoked = {
         r.employee_id: r
         for r in QuarterResult.objects.select_for_update()
-        .filter(quarter=quarter)
+        .filter(quarter=quarter, employee_id__in=revocations)
         .select_related("employee")
     }
     errors = []
     for employee_id, reason in revocations.items():
-        result = results.get(employee_id)
+        result = revoked.get(employee_id)
         if result is None or result.award_tier == AwardTier.NONE:
             errors.append(_("Employee %(id)s is not a nominee of this list.") % {"id": employee_id})
         elif not reason.strip():
@@ -188,26 +189,26 @@ def quarter_approve(
         raise ValidationError({"revocations": errors})
 
     now = timezone.now()
-    for employee_id, result in results.items():
-        reason = revocations.get(employee_id, "").strip()
-        result.approval = Approval.REVOKED if reason else Approval.APPROVED
-        result.revocation_reason = reason
+    for result in revoked.values():
+        result.approval = Approval.REVOKED
+        result.revocation_reason = revocations[result.employee_id].strip()
         result.approved_by = approved_by
         result.approved_at = now
-        if reason:
-            _award_removed(result)
+        _award_removed(result)
         result.full_clean(validate_unique=False)
-    QuarterResult.objects.bulk_update(
-        results.values(),
-        [
-            "approval",
-            "revocation_reason",
-            "approved_by",
-            "approved_at",
-            "award_tier",
-            "award_amount",
-        ],
-        batch_size=1000,
+        result.save(
+            update_fields=[
+                "approval",
+                "revocation_reason",
+                "approved_by",
+                "approved_at",
+                "award_tier",
+                "award_amount",
+            ]
+        )
+    # Everyone else is approved as the close computed them: the same values, one statement.
+    QuarterResult.objects.filter(quarter=quarter).exclude(employee_id__in=revoked).update(
+        approval=Approval.APPROVED, revocation_reason="", approved_by=approved_by, approved_at=now
     )
     DepartmentReview.objects.filter(quarter=quarter).update(
         status=ReviewStatus.APPROVED, approved_by=approved_by, approved_at=now

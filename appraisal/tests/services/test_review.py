@@ -4,6 +4,8 @@ import datetime
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from appraisal.models import (
@@ -33,6 +35,8 @@ from appraisal.services.review import LATE
 from appraisal.tests.factories import QuarterFactory
 from appraisal.tests.services.quarter_world import AFTER_Q3, NOTICE_END, PUBLISHED_ON, D, add_sheets
 from employees.tests.factories import DepartmentFactory, EmployeeFactory, staff_employee
+
+ONE_DAY = datetime.timedelta(days=1)
 
 pytestmark = pytest.mark.django_db
 
@@ -290,12 +294,36 @@ def test_a_publishing_date_inside_the_quarter_is_refused_after_a_normal_close(wo
     assert world.refresh().status == QuarterStatus.CLOSED
 
 
+def test_approving_takes_the_same_queries_however_long_the_list(world):
+    def approve_queries(number: int, employees: int) -> int:
+        quarter = QuarterFactory(year=2025, number=number)
+        staff = EmployeeFactory.create_batch(employees)
+        for employee in staff:
+            add_sheets(employee, ["96"], start=quarter.first_day)
+        quarter_close(quarter=quarter, closed_by=None, today=quarter.last_day)
+        with CaptureQueriesContext(connection) as queries:
+            quarter_approve(
+                quarter=quarter,
+                approved_by=world.office,
+                on=quarter.last_day + ONE_DAY,
+                revocations={staff[0].pk: "投诉属实"},
+            )
+        approvals = QuarterResult.objects.filter(quarter=quarter).values_list("approval", flat=True)
+        assert sorted(approvals) == [Approval.APPROVED] * (employees - 1) + [Approval.REVOKED]
+        return len(queries.captured_queries)
+
+    approve_queries(1, 2)  # the office's groups are read once, then known
+    assert approve_queries(2, 2) == approve_queries(3, 25)
+
+
 def test_after_an_early_close_the_list_may_be_published_from_the_closing_day():
     quarter = QuarterFactory(year=2026, number=3)
     add_sheets(EmployeeFactory(), ["96"], start=datetime.date(2026, 7, 1))
-    quarter_close(quarter=quarter, closed_by=None, today=datetime.date(2026, 9, 20), force=True)
+    closed_on = datetime.date(2026, 9, 20)
+    quarter_close(quarter=quarter, closed_by=None, today=closed_on, force=True)
     quarter.refresh_from_db()
-    closed_on = timezone.localdate(quarter.closed_at)
+    with pytest.raises(ValidationError):
+        quarter_approve(quarter=quarter, approved_by=None, on=closed_on - ONE_DAY, today=closed_on)
 
     quarter_approve(quarter=quarter, approved_by=None, on=closed_on, today=closed_on)
 
