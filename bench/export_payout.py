@@ -10,14 +10,16 @@ nothing to pay) and writes both workbooks to a temporary folder: once under
 tracemalloc for the peak of Python allocations, then three timed rounds, each
 beside its floors: bare openpyxl write-only writing as many rows of like plain
 values, xlsxwriter's constant-memory mode writing the same (measured as the
-issue asked), and `spreadsheets.streaming` writing the same without a database. The exports stay on openpyxl's
-workbook, but write their rows' XML as text (`spreadsheets.streaming`), the
-same bytes openpyxl's own cell writer makes, so they can beat the floor. It prints
-the medians as `bench/run_all.py` rows. If the writers stream as they should
-(openpyxl write-only mode, `.iterator()` reads), the peak stays about the same
-whether N is 2,000 or 20,000 while the time grows linearly. The database is a throw-away one: an in-memory SQLite database by
-default, or a `test_…` database created next to the one `--database-url` names
-(the named database itself is never written) and dropped afterwards.
+issue asked), and `spreadsheets.streaming` writing the same without a
+database. The exports stay on openpyxl's workbook but write their rows' XML as
+text (`spreadsheets.streaming`), the same bytes openpyxl's own cell writer
+makes, so they can beat the floor. It prints the medians as `bench/run_all.py`
+rows. If the writers stream as they should (write-only sheets, `.iterator()`
+reads), the peak stays about the same whether N is 2,000 or 20,000 while the
+time grows linearly. The database is a throw-away one: an in-memory SQLite
+database by default, or a `test_…` database created next to the one
+`--database-url` names (the named database itself is never written) and
+dropped afterwards.
 
 Not a test: the exports' content is asserted in appraisal/tests/test_exports.py.
 """
