@@ -365,3 +365,67 @@ def test_every_locked_status_is_refused_by_the_trigger(postgres, employee, statu
         DailySheet.objects.filter(pk=sheet.pk).update(courtesy=D("9"))
 
     assert DailySheet.objects.get(pk=sheet.pk).courtesy == D("10")
+
+
+# --- Statements of many rows (the guards run once a statement, migration 0012) ----------
+
+
+def sql(statement, params=()):
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+
+
+@pytest.mark.postgres_only
+def test_one_locked_sheet_refuses_the_whole_statement_naming_its_day(locked, unlocked):
+    with (
+        pytest.raises(
+            IntegrityError, match=f"appraisal_dailysheet of {LOCKED_DAY} lies in a locked"
+        ),
+        transaction.atomic(),
+    ):
+        sql("UPDATE appraisal_dailysheet SET service = 41")
+
+    assert DailySheet.objects.get(pk=unlocked["sheet"].pk).service == D("50")
+    assert DailySheet.objects.get(pk=locked["sheet"].pk).service == D("50")
+
+
+@pytest.mark.postgres_only
+def test_forgetting_a_login_passes_beside_changes_in_an_open_quarter(locked, unlocked):
+    # Each old row is weighed against its own new row: the locked one only loses its login.
+    sql(
+        "UPDATE appraisal_dailysheet SET entered_by_id = NULL, "
+        "service = CASE WHEN day = %s THEN 41 ELSE service END",
+        [OPEN_DAY],
+    )
+
+    assert DailySheet.objects.get(pk=unlocked["sheet"].pk).service == D("41")
+    assert DailySheet.objects.get(pk=locked["sheet"].pk).entered_by_id is None
+
+
+@pytest.mark.postgres_only
+def test_forgetting_a_login_does_not_cover_a_change_of_the_locked_sheet(locked, unlocked):
+    with refused(), transaction.atomic():
+        sql(
+            "UPDATE appraisal_dailysheet SET entered_by_id = NULL, "
+            "service = CASE WHEN day = %s THEN 41 ELSE service END",
+            [LOCKED_DAY],
+        )
+
+    assert DailySheet.objects.get(pk=locked["sheet"].pk).entered_by_id is not None
+
+
+@pytest.mark.postgres_only
+def test_revisions_of_a_locked_quarter_stay_writable_as_before(locked, office):
+    # Only an archived year guards revisions; a closed quarter's corrections are logged.
+    sheet = locked["sheet"]
+    SheetRevision.objects.create(
+        sheet=sheet,
+        employee=sheet.employee,
+        day=sheet.day,
+        is_spot_check=False,
+        changed_by=office,
+        old_values={},
+        new_values={},
+        reason="",
+    )
+    SheetRevision.objects.filter(sheet=sheet).delete()

@@ -325,6 +325,18 @@ def test_the_database_refuses_results_and_objections_of_an_archived_year(archive
 
 
 @pytest.mark.postgres_only
+def test_the_database_refuses_a_revision_of_an_archived_year(archived):
+    _world, sheet, _event, _objection = archived
+    refused(
+        "INSERT INTO appraisal_sheetrevision (sheet_id, employee_id, day, is_spot_check, "
+        "changed_by_id, changed_at, old_values, new_values, reason) "
+        "VALUES (%s, %s, %s, false, NULL, now(), '{}', '{}', '')",
+        [sheet.pk, sheet.employee_id, sheet.day],
+        f"appraisal_sheetrevision of year {YEAR} lies in an archived year",
+    )
+
+
+@pytest.mark.postgres_only
 def test_the_database_lets_a_deleted_login_be_forgotten(archived):
     _world, sheet, _event, _objection = archived
     with connection.cursor() as cursor:
