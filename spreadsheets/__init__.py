@@ -22,10 +22,12 @@ from spreadsheets.reading import (
     Progress,
     Row,
     Source,
+    Table,
     check_container,
     chunks,
     file_error,
     read_rows,
+    read_table,
     row_error,
 )
 
@@ -40,6 +42,7 @@ __all__ = [
     "Progress",
     "Row",
     "Source",
+    "Table",
     "check_container",
     "chunks",
     "file_error",
@@ -49,6 +52,7 @@ __all__ = [
     "parse_text",
     "parse_yes_no",
     "read_rows",
+    "read_table",
     "row_error",
     "set_widths",
     "text_cell",

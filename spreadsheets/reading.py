@@ -14,13 +14,14 @@ thousand rows wants every problem in one go (see `Problems`).
 
 from __future__ import annotations
 
+import itertools
 import os
 import pyexpat
 import re
 import struct
 import zipfile
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import IO, Any, TypeVar
 
@@ -74,6 +75,38 @@ class Row:
 
     def __getitem__(self, header: str) -> Any:
         return self.values.get(header)
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """The data rows of a sheet column by column: `read_rows` without a dict per row.
+
+    `numbers[i]` is the Excel row number of the i-th data row and
+    `columns[header][i]` its value under `header`, as `Row` gives them (None
+    for an empty cell and under an absent optional column). An import of
+    100,000 rows checks each column's few distinct values once instead of
+    every row's cells.
+    """
+
+    numbers: list[int]
+    columns: dict[str, Sequence[Any]]
+
+    def __len__(self) -> int:
+        return len(self.numbers)
+
+    def row(self, index: int) -> Row:
+        return Row(self.numbers[index], {h: c[index] for h, c in self.columns.items()})
+
+    def rows(self) -> list[Row]:
+        headers = list(self.columns)
+        if not headers:
+            return [Row(number, {}) for number in self.numbers]
+        return [
+            Row(number, dict(zip(headers, values, strict=True)))
+            for number, values in zip(
+                self.numbers, zip(*self.columns.values(), strict=True), strict=True
+            )
+        ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -335,7 +368,21 @@ def read_rows(
     required: Sequence[str] | None = None,
     progress: Progress | None = None,
 ) -> list[Row]:
-    """The data rows of the first sheet of the workbook `source`, keyed by header.
+    """The data rows of the first sheet of the workbook `source`, keyed by header (`read_table`)."""
+    return read_table(
+        source, name=name, headers=headers, required=required, progress=progress
+    ).rows()
+
+
+def read_table(
+    source: Source,
+    *,
+    name: str,
+    headers: Sequence[str],
+    required: Sequence[str] | None = None,
+    progress: Progress | None = None,
+) -> Table:
+    """The data rows of the first sheet of the workbook `source`, by header.
 
     `headers` are every header the interface knows; `required` those that must
     be present (all of them by default). The first row is the header row: an
@@ -366,7 +413,7 @@ def _read(
     headers: Sequence[str],
     required: Sequence[str],
     progress: Progress | None,
-) -> list[Row]:
+) -> Table:
     check_container(source, name=name)
     try:
         fast = _calamine_may_read(source)
@@ -398,13 +445,10 @@ def _read(
         # The stored dimension can claim a million rows and 16,384 columns, which
         # openpyxl would pad every row to; read what the sheet really contains.
         sheet.reset_dimensions()
-        return _rows_of(
-            sheet.iter_rows(min_row=1, min_col=1, values_only=True),
-            declared_rows,
-            name=name,
-            headers=headers,
-            required=required,
-            progress=progress,
+        rows = sheet.iter_rows(min_row=1, min_col=1, values_only=True)
+        columns = _header_columns(next(rows, ()), name=name, headers=headers, required=required)
+        return _streamed_table(
+            rows, columns, declared_rows, name=name, headers=headers, progress=progress
         )
     except ImportRejected:
         raise
@@ -596,37 +640,70 @@ def _read_calamine(
         raise ImportRejected([_unreadable(name, exc)]) from exc
     finally:
         _rewind(source)
-    # As openpyxl gives them: an empty cell is None, not "", and a negative
-    # zero is 0 (openpyxl reads the text "-0" as the integer 0).
-    rows = (
-        tuple(
-            None if value == "" else 0.0 if value == 0 and type(value) is float else value
-            for value in row
-        )
-        for row in grid
+    columns = _header_columns(
+        grid[0] if grid else (), name=name, headers=headers, required=required
     )
-    return _rows_of(
-        rows,
-        max(len(grid) - 1, 0),
-        name=name,
-        headers=headers,
-        required=required,
-        progress=progress,
+    if progress is not None:
+        # calamine has read the whole sheet already: the bar moves on at once.
+        for number in range(PROGRESS_EVERY, len(grid) + 1, PROGRESS_EVERY):
+            progress(number - 1, max(len(grid) - 1, 0))
+    return _table(grid, columns, name=name, headers=headers)
+
+
+def _as_openpyxl_gives(column: Sequence[Any]) -> Sequence[Any]:
+    """A column of calamine's values as openpyxl gives them.
+
+    An empty cell is None, not "", and a negative zero is 0 (openpyxl reads
+    the text "-0" as the integer 0). Most columns hold neither: `in` finds
+    that at C speed and the column is kept as it is.
+    """
+    if "" not in column and 0 not in column:
+        return column
+    return tuple(
+        None if value == "" else 0.0 if value == 0 and type(value) is float else value
+        for value in column
     )
 
 
-def _rows_of(
-    rows: Iterator[Sequence[Any]],
-    declared_rows: int,
-    *,
-    name: str,
-    headers: Sequence[str],
-    required: Sequence[str],
-    progress: Progress | None,
-) -> list[Row]:
-    """The rows of a sheet from A1 (tuples of cell values, None for empty), checked and keyed."""
-    rows = iter(rows)
-    header_row = next(rows, ())
+def _blank_rows(columns: Iterable[Sequence[Any]]) -> list[int]:
+    """The indexes of the rows blank in every one of `columns` (each a column of the grid).
+
+    Asked of each column's distinct values, and only for the rows still
+    blank in the columns before it; a column with a value in every row ends it.
+    """
+    candidates: list[int] | None = None
+    for column in columns:
+        try:
+            blanks = {value for value in set(column) if is_blank(value)}
+        except TypeError:  # an unhashable cell value: ask every cell
+            blanks = None
+        if blanks is not None and not blanks:
+            return []
+        if candidates is None:
+            candidates = list(range(len(column)))
+        if blanks is None:
+            candidates = [i for i in candidates if is_blank(column[i])]
+        else:
+            candidates = [i for i in candidates if column[i] in blanks]
+        if not candidates:
+            return []
+    return candidates or []
+
+
+def _valued_rows(column: Sequence[Any]) -> list[int]:
+    """The indexes of the rows with a value (not blank) in `column`."""
+    try:
+        if all(is_blank(value) for value in set(column)):
+            return []
+    except TypeError:
+        pass
+    return [i for i, value in enumerate(column) if not is_blank(value)]
+
+
+def _header_columns(
+    header_row: Sequence[Any], *, name: str, headers: Sequence[str], required: Sequence[str]
+) -> list[tuple[int, str]]:
+    """(index, header) of each column the header row names; refuses an unknown, repeated or missing one."""
     columns: list[tuple[int, str]] = []
     problems: list[str] = []
     seen: set[str] = set()
@@ -653,28 +730,102 @@ def _rows_of(
         )
     if problems:
         raise ImportRejected([file_error(name, problem) for problem in problems])
+    return columns
 
-    absent = {header: None for header in headers if header not in seen}
+
+def _streamed_table(
+    rows: Iterable[Sequence[Any]],
+    columns: list[tuple[int, str]],
+    declared_rows: int,
+    *,
+    name: str,
+    headers: Sequence[str],
+    progress: Progress | None,
+) -> Table:
+    """The data rows of openpyxl's stream (after the header row), checked, by column.
+
+    Row by row, in constant memory beyond the valued rows: the stream of a
+    forged sheet may be a million rows long or 16,384 cells wide.
+    """
     named = {index for index, _header in columns}
-    result: list[Row] = []
+    numbers: list[int] = []
+    values: dict[str, list[Any]] = {header: [] for _index, header in columns}
     errors: list[str] = []
-    for number, values in enumerate(rows, start=2):
+    for number, row in enumerate(rows, start=2):
         if progress is not None and number % PROGRESS_EVERY == 0:
             progress(number - 1, declared_rows)
-        if not values or all(is_blank(value) for value in values):
+        if not row or all(is_blank(value) for value in row):
             continue
-        count = len(values)
-        row = {header: values[index] if index < count else None for index, header in columns}
-        if any(not is_blank(values[index]) for index in range(count) if index not in named):
+        count = len(row)
+        numbers.append(number)
+        for index, header in columns:
+            values[header].append(row[index] if index < count else None)
+        if any(not is_blank(row[index]) for index in range(count) if index not in named):
             errors.append(
                 row_error(name, number, _("a cell has a value but its column has no header."))
             )
-        if absent:
-            row.update(absent)
-        result.append(Row(number, row))
     if errors:
         raise ImportRejected(errors)
-    return result
+    absent = (None,) * len(numbers)
+    table: dict[str, Sequence[Any]] = {**values}
+    table.update((header, absent) for header in headers if header not in table)
+    return Table(numbers, table)
+
+
+def _table(
+    grid: list[Sequence[Any]],
+    columns: list[tuple[int, str]],
+    *,
+    name: str,
+    headers: Sequence[str],
+) -> Table:
+    """The data rows of calamine's grid (rows from A1, header row first), checked, by column.
+
+    `columns` are the header row's (`_header_columns`). The grid is bounded
+    (CALAMINE_MAX_CELLS) and each check asks a column's distinct values
+    rather than every cell. Empties `grid`: its columns replace it.
+    """
+    # The grid turned into its columns (short rows padded with None), the header row left out.
+    everything = [column[1:] for column in itertools.zip_longest(*grid)]
+    grid.clear()
+    named = {index for index, _header in columns}
+    # Columns with headers first: they are the ones likely to hold a value in every row.
+    blank = _blank_rows(
+        [everything[index] for index, _header in columns]
+        + [column for index, column in enumerate(everything) if index not in named]
+    )
+    errors = sorted(
+        {
+            i
+            for index, column in enumerate(everything)
+            if index not in named
+            for i in _valued_rows(column)
+        }
+    )
+    if errors:
+        raise ImportRejected(
+            [
+                row_error(name, i + 2, _("a cell has a value but its column has no header."))
+                for i in errors
+            ]
+        )
+    count = len(everything[0]) if everything else 0
+    if blank:
+        skipped = set(blank)
+        kept = [i for i in range(count) if i not in skipped]
+        numbers = [i + 2 for i in kept]
+    else:
+        kept = None
+        numbers = list(range(2, count + 2))
+    values: dict[str, Sequence[Any]] = {}
+    for index, header in columns:
+        column = everything[index]
+        if kept is not None:
+            column = [column[i] for i in kept]
+        values[header] = _as_openpyxl_gives(column)
+    absent = (None,) * len(numbers)
+    values.update((header, absent) for header in headers if header not in values)
+    return Table(numbers, values)
 
 
 T = TypeVar("T")
