@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime
+import itertools
 import json
-from collections.abc import Iterable, Iterator, Mapping
+import operator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -20,12 +22,11 @@ from appraisal.imports.common import (
     _employee_and_day,
     _import_reason,
     _lock_open_quarters,
-    _numbers,
     _people,
     _Person,
 )
 from appraisal.models import DailySheet, SheetRevision
-from appraisal.rules import Category, score_problem
+from appraisal.rules import Category, QuarterId, score_problem
 from appraisal.selectors.dates import EntryDays, entry_days
 from appraisal.services.bulk import logged, sqlite_executemany
 from appraisal.services.sheets import _score_errors, _sheet_values
@@ -36,11 +37,13 @@ from spreadsheets import (
     Problems,
     Row,
     Source,
+    Table,
     chunks,
+    parse_date,
     parse_decimal,
     parse_text,
     parse_yes_no,
-    read_rows,
+    read_table,
 )
 
 SHEET_HEADERS = ("工号", "日期", "遵章守纪", "文明礼貌", "优质服务", "思想道德", "备注", "抽查")
@@ -147,30 +150,56 @@ _CATEGORIES = tuple(Category)
 _SCORE_FIELDS = tuple(category.value for category in _CATEGORIES)
 
 
+class _Decimals(dict[str, Decimal]):
+    """Score text → its Decimal, made once per distinct text."""
+
+    def __missing__(self, text: str) -> Decimal:
+        value = self[text] = Decimal(text)
+        return value
+
+
 def _existing_sheets(
-    items: list[_SheetRow],
+    keys: Sequence[_SheetKey],
 ) -> dict[_SheetKey, tuple[int, tuple[Decimal, ...], str]]:
-    """The stored sheets the file's rows would overwrite: key → (pk, scores, note).
+    """The stored sheets the file's rows (`keys`) would overwrite: key → (pk, scores, note).
 
     One query per batch of employees over the file's date range rather than
-    one per row; sheets of other days in that range are read and dropped.
+    one per row; sheets of other days in that range are read and dropped. The
+    rows come from the cursor as they are, the scores as text: Django's
+    converters would make four Decimals a sheet, and a file holds a few dozen
+    distinct scores. (The text of a stored 20 is "20" on SQLite, "20.0" on
+    PostgreSQL: equal Decimals, and the same text once quantized.)
     """
-    keys = {(item.employee_id, item.day, item.is_spot_check) for item in items}
     if not keys:
         return {}
-    first = min(item.day for item in items)
-    last = max(item.day for item in items)
-    employee_ids = sorted({item.employee_id for item in items})
+    wanted = set(keys)
+    first = min(day for _employee_id, day, _spot in wanted)
+    last = max(day for _employee_id, day, _spot in wanted)
+    employee_ids = sorted({employee_id for employee_id, _day, _spot in wanted})
+    quote = connection.ops.quote_name
+    meta = DailySheet._meta
+    pk, employee, day, spot, note = (
+        quote(meta.get_field(name).column)
+        for name in (meta.pk.name, "employee", "day", "is_spot_check", "note")
+    )
+    scores = ", ".join(f"CAST({quote(meta.get_field(n).column)} AS TEXT)" for n in _SCORE_FIELDS)
     found: dict[_SheetKey, tuple[int, tuple[Decimal, ...], str]] = {}
-    shared: dict[Decimal, Decimal] = {}  # one Decimal per distinct score, not four per sheet
-    for batch in chunks(employee_ids, LOOKUP_BATCH):
-        stored = DailySheet.objects.filter(
-            employee_id__in=batch, day__range=(first, last)
-        ).values_list("pk", "employee_id", "day", "is_spot_check", *_SCORE_FIELDS, "note")
-        for pk, employee_id, day, is_spot_check, *values, note in stored:
-            key = (employee_id, day, is_spot_check)
-            if key in keys:
-                found[key] = (pk, tuple(shared.setdefault(v, v) for v in values), note)
+    decimals = _Decimals()
+    with connection.cursor() as cursor:
+        for batch in chunks(employee_ids, LOOKUP_BATCH):
+            cursor.execute(
+                f"SELECT {pk}, {employee}, {day}, {spot}, {scores}, {note} "
+                f"FROM {quote(meta.db_table)} WHERE {employee} IN "
+                f"({', '.join(['%s'] * len(batch))}) AND {day} BETWEEN %s AND %s",
+                [*batch, first, last],
+            )
+            # fetchall: the driver's, in C; iterating Django's cursor costs a frame a row.
+            for sheet_id, employee_id, sheet_day, is_spot_check, *texts, text in cursor.fetchall():
+                if isinstance(sheet_day, str):  # SQLite without its declared-type converters
+                    sheet_day = datetime.date.fromisoformat(sheet_day)
+                key = (employee_id, sheet_day, bool(is_spot_check))
+                if key in wanted:
+                    found[key] = (sheet_id, tuple(map(decimals.__getitem__, texts)), text)
     return found
 
 
@@ -351,6 +380,180 @@ def _sheets_write(
         cursor.execute(f"DROP TABLE {temp}")
 
 
+# A cell its row's checks refuse: the row is checked again by `_sheet_row`, for its messages.
+_BAD = object()
+# Values of these types can be equal across types (1 == 1.0 == True): a column
+# holding two of them is keyed by (type, value), as `_Cells` keys its cache.
+_NUMBERS = frozenset({bool, int, float, Decimal})
+
+
+def _by_value(column: Sequence[object], check: Callable[[object], object]) -> list[object]:
+    """`check` of each cell of `column`, asked once per distinct value (its first cell).
+
+    A big file holds a few dozen distinct values a column; `map` over a dict
+    of them does the rest at C speed.
+    """
+    if len(_NUMBERS.intersection(map(type, column))) > 1:
+        keys: Iterable[object] = list(zip(map(type, column), column, strict=True))
+        known = {key: check(key[1]) for key in dict.fromkeys(keys)}  # type: ignore[index]
+    else:
+        keys = column
+        known = {value: check(value) for value in dict.fromkeys(column)}
+    return list(map(known.__getitem__, keys))
+
+
+def _bad_rows(results: Sequence[object]) -> list[int]:
+    # By identity, at C speed: `_BAD in results` would compare every Decimal with it, slowly.
+    if not any(map(operator.is_, results, itertools.repeat(_BAD))):
+        return []
+    return [i for i, result in enumerate(results) if result is _BAD]
+
+
+def _checked(parse: Callable[[object], object], usable: Callable[[object], bool]) -> Callable:
+    """`parse` of a cell, or _BAD when it raises CellError or its value is not `usable`."""
+
+    def check(value: object) -> object:
+        try:
+            parsed = parse(value)
+        except CellError:
+            return _BAD
+        return parsed if usable(parsed) else _BAD
+
+    return check
+
+
+@dataclass(slots=True)
+class _Rows:
+    """The rows that passed every check, column by column, in the file's order."""
+
+    numbers: list[int]
+    employee_ids: list[int]
+    days: list[datetime.date]
+    spots: list[bool]
+    scores: list[list[Decimal]]  # one list per category, in the order of Category
+    notes: list[str]
+
+    def keep(self, indexes: Sequence[int]) -> None:
+        for name in ("numbers", "employee_ids", "days", "spots", "notes"):
+            values = getattr(self, name)
+            setattr(self, name, [values[i] for i in indexes])
+        self.scores = [[values[i] for i in indexes] for values in self.scores]
+
+    def keys(self) -> list[_SheetKey]:
+        return list(zip(self.employee_ids, self.days, self.spots, strict=True))
+
+
+def _check_rows(
+    table: Table,
+    numbers: Sequence[object],
+    problems: Problems,
+    people: Mapping[str, _Person],
+    days: EntryDays,
+) -> _Rows:
+    """The rows of `table` that pass the checks of `_sheet_row`; the others' problems noted.
+
+    Each column's distinct values are checked once; a row with a refused cell
+    goes through `_sheet_row`, which names every problem of the row as before.
+    `numbers` are the rows' 工号 as text (_BAD where unreadable).
+    """
+    columns = table.columns
+    known = {number: people.get(number) for number in dict.fromkeys(numbers) if number is not _BAD}
+    # An empty 工号, an unknown one and a supervisor's are refused, as `_employee_and_day` does.
+    pks = {
+        number: _BAD if not number or found is None or found.is_supervisor else found.pk
+        for number, found in known.items()
+    }
+    pks[_BAD] = _BAD
+
+    results: list[list[object]] = [
+        list(map(pks.__getitem__, numbers)),
+        _by_value(
+            columns["日期"],
+            _checked(parse_date, lambda day: day is not None and not days.problem(day)),
+        ),
+        *(
+            _by_value(
+                columns[CATEGORY_HEADERS[category]],
+                _checked(
+                    parse_decimal,
+                    lambda number, category=category: (
+                        number is not None and score_problem(category, number) is None
+                    ),
+                ),
+            )
+            for category in _CATEGORIES
+        ),
+        _by_value(columns["备注"], _checked(parse_text, lambda note: len(note) <= SHEET_NOTE_MAX)),
+        _by_value(
+            columns["抽查"],
+            _checked(lambda value: bool(parse_yes_no(value)), lambda _spot: True),
+        ),
+    ]
+    employee_ids, day_list, *scores, notes, spots = results
+    rows = _Rows(
+        list(table.numbers),
+        employee_ids,  # type: ignore[arg-type]
+        day_list,  # type: ignore[arg-type]
+        spots,  # type: ignore[arg-type]
+        scores,  # type: ignore[arg-type]
+        notes,  # type: ignore[arg-type]
+    )
+    bad = sorted({i for column in results for i in _bad_rows(column)})
+    if bad:
+        cells = _Cells()
+        dropped = set()
+        for i in bad:
+            item = _sheet_row(table.row(i), problems, people, days, cells)
+            if item is None:
+                dropped.add(i)
+                continue
+            rows.employee_ids[i], rows.days[i], rows.spots[i] = (
+                item.employee_id,
+                item.day,
+                item.is_spot_check,
+            )
+            for values, score in zip(rows.scores, item.scores, strict=True):
+                values[i] = score
+            rows.notes[i] = item.note
+        rows.keep([i for i in range(len(table)) if i not in dropped])
+    return rows
+
+
+def _drop_repeated_keys(rows: _Rows, problems: Problems) -> None:
+    """Refuse a row whose (employee, day, 抽查) an earlier row has; most files have none."""
+    keys = rows.keys()
+    if len(set(keys)) == len(keys):
+        return
+    first_row: dict[_SheetKey, int] = {}
+    kept = []
+    for i, (key, number) in enumerate(zip(keys, rows.numbers, strict=True)):
+        if key in first_row:
+            problems.add(
+                number,
+                _("the same employee, day and %(column)s already appear in row %(first)d.")
+                % {"column": "抽查", "first": first_row[key]},
+            )
+            continue
+        first_row[key] = number
+        kept.append(i)
+    rows.keep(kept)
+
+
+def _drop_locked_days(rows: _Rows, problems: Problems) -> None:
+    """Lock the rows' quarters and refuse the rows of a locked one (`_check_quarter`)."""
+    distinct = set(rows.days)
+    quarters = _lock_open_quarters(distinct)
+    locked = {day for day in distinct if quarters[QuarterId.of(day)].is_locked}
+    if not locked:
+        return
+    kept = [
+        i
+        for i, (number, day) in enumerate(zip(rows.numbers, rows.days, strict=True))
+        if day not in locked or _check_quarter(number, day, quarters, problems)
+    ]
+    rows.keep(kept)
+
+
 @transaction.atomic
 def sheets_import(*, source: Source, name: str, imported_by: User | None) -> ImportReport:
     """Create or overwrite daily sheets by (工号, 日期, 抽查) from a workbook.
@@ -363,58 +566,52 @@ def sheets_import(*, source: Source, name: str, imported_by: User | None) -> Imp
     revision, as a change on the grid does (criteria items are kept: the file
     has none). `imported_by` is None from the command line.
     """
-    rows = read_rows(source, name=name, headers=SHEET_HEADERS, required=SHEET_REQUIRED)
+    table = read_table(source, name=name, headers=SHEET_HEADERS, required=SHEET_REQUIRED)
     problems = Problems(name)
     days = entry_days()
-    people = _people(_numbers(rows))
-    items: list[_SheetRow] = []
-    first_row: dict[_SheetKey, int] = {}
-    cells = _Cells()
-    for row in rows:
-        item = _sheet_row(row, problems, people, days, cells)
-        if item is None:
-            continue
-        key = (item.employee_id, item.day, item.is_spot_check)
-        if key in first_row:
-            problems.add(
-                row.number,
-                _("the same employee, day and %(column)s already appear in row %(first)d.")
-                % {"column": "抽查", "first": first_row[key]},
-            )
-            continue
-        first_row[key] = row.number
-        items.append(item)
-    # What the write needs is in `items`: the rows as read go (a third of the memory).
-    row_count = len(rows)
-    del rows, first_row
-
-    quarters = _lock_open_quarters(item.day for item in items)
-    items = [item for item in items if _check_quarter(item.row, item.day, quarters, problems)]
+    numbers = _by_value(table.columns["工号"], _checked(parse_text, lambda _number: True))
+    people = _people(number for number in dict.fromkeys(numbers) if number is not _BAD)
+    rows = _check_rows(table, numbers, problems, people, days)
+    del numbers
+    row_count = len(table)
+    # What the write needs is in `rows`: the cells as read go.
+    del table
+    _drop_repeated_keys(rows, problems)
+    _drop_locked_days(rows, problems)
     problems.raise_if_any()
 
-    existing = _existing_sheets(items)
-    changed: list[tuple[_SheetRow, int, tuple[Decimal, ...], str]] = []
-    to_write: list[_SheetRow] = []
-    for item in items:
-        stored = existing.get((item.employee_id, item.day, item.is_spot_check))
+    keys = rows.keys()
+    existing = _existing_sheets(keys)
+    changed: list[tuple[int, int, tuple[Decimal, ...], str]] = []  # (index, pk, scores, note)
+    to_write: list[int] = []
+    file_scores = list(zip(*rows.scores, strict=True))
+    for i, key in enumerate(keys):
+        stored = existing.get(key)
         if stored is None:
-            to_write.append(item)
+            to_write.append(i)
             continue
         pk, scores, note = stored
         # Decimal equality is numeric: 9.5 from the file equals the stored 9.5.
-        if scores != item.scores or note != item.note:
-            changed.append((item, pk, scores, note))
-            to_write.append(item)
+        if scores != file_scores[i] or note != rows.notes[i]:
+            changed.append((i, pk, scores, note))
+            to_write.append(i)
+    del existing
 
-    criteria = _criteria_of(
-        {pk: (item.employee_id, item.day, item.is_spot_check) for item, pk, _s, _n in changed}
-    )
-    old_by_key = {
-        (item.employee_id, item.day, item.is_spot_check): (scores, note, criteria.get(pk, ()))
-        for item, pk, scores, note in changed
-    }
+    criteria = _criteria_of({pk: keys[i] for i, pk, _s, _n in changed})
+    old_by_key = {keys[i]: (scores, note, criteria.get(pk, ())) for i, pk, scores, note in changed}
+    items = [
+        _SheetRow(
+            rows.numbers[i],
+            rows.employee_ids[i],
+            rows.days[i],
+            rows.spots[i],
+            file_scores[i],
+            rows.notes[i],
+        )
+        for i in to_write
+    ]
     _sheets_write(
-        _write_rows(to_write, old_by_key),
+        _write_rows(items, old_by_key),
         count=len(to_write),
         entered_by_id=imported_by.pk if imported_by is not None else None,
         reason=_import_reason(name)[: SheetRevision._meta.get_field("reason").max_length],
@@ -424,5 +621,5 @@ def sheets_import(*, source: Source, name: str, imported_by: User | None) -> Imp
         rows=row_count,
         created=len(to_write) - len(changed),
         updated=len(changed),
-        unchanged=len(items) - len(to_write),
+        unchanged=len(keys) - len(to_write),
     )

@@ -28,7 +28,7 @@ from appraisal.tests.factories import DailySheetFactory
 from appraisal.tests.guards import advance
 from employees.models import DepartmentKind
 from employees.tests.factories import DepartmentFactory, EmployeeFactory, office_user
-from spreadsheets import ImportRejected
+from spreadsheets import ImportRejected, row_error
 
 pytestmark = pytest.mark.django_db
 
@@ -369,3 +369,21 @@ def test_the_number_of_queries_does_not_grow_with_the_rows(tmp_path):
         counts.append(len(queries))
 
     assert counts[0] == counts[1]
+
+
+def test_cells_equal_across_types_are_checked_each_as_itself(company, tmp_path):
+    """TRUE and 1 are equal in Python; the column-wise check still refuses only the TRUE."""
+    day, number = company["days"][0], company["people"][9].number
+    path = tmp_path / "mixed.xlsx"
+    workbook = openpyxl.Workbook()
+    workbook.active.append(list(SHEET_HEADERS))
+    workbook.active.append([number, day, 20, 10, 50, 1, None, True])
+    workbook.active.append([number, day - datetime.timedelta(1), 20, 10, 50, True, None, 1])
+    workbook.save(path)
+
+    with pytest.raises(ImportRejected) as caught:
+        run(path, office_user())
+
+    (error,) = caught.value.errors
+    assert error.startswith(row_error("mixed.xlsx", 3, ""))
+    assert DailySheet.objects.filter(employee=company["people"][9]).count() == 0
