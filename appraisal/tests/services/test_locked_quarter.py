@@ -367,7 +367,7 @@ def test_every_locked_status_is_refused_by_the_trigger(postgres, employee, statu
     assert DailySheet.objects.get(pk=sheet.pk).courtesy == D("10")
 
 
-# --- Statements of many rows (the guards run once a statement, migration 0012) ----------
+# --- Statements of many rows (the guards run once a statement, migration 0013) ----------
 
 
 def sql(statement, params=()):
@@ -412,6 +412,21 @@ def test_forgetting_a_login_does_not_cover_a_change_of_the_locked_sheet(locked, 
         )
 
     assert DailySheet.objects.get(pk=locked["sheet"].pk).entered_by_id is not None
+
+
+@pytest.mark.postgres_only
+def test_a_locked_sheet_given_another_id_is_refused(locked, unlocked):
+    # Old and new rows are paired by id: a new id leaves the old row unpaired, and checked.
+    with (
+        pytest.raises(IntegrityError, match=f"of {LOCKED_DAY} lies in a locked quarter"),
+        transaction.atomic(),
+    ):
+        sql(
+            "UPDATE appraisal_dailysheet SET id = id + 1000000 WHERE id = %s",
+            [locked["sheet"].pk],
+        )
+
+    assert DailySheet.objects.filter(pk=locked["sheet"].pk).exists()
 
 
 @pytest.mark.postgres_only

@@ -12,15 +12,16 @@ transition tables only on single-event triggers). They first ask, for the
 distinct dates the statement touched (old and new rows), whether any lies in
 an archived year or, for sheets, a locked quarter; that is one query, and for
 almost every statement the answer is no. Only when it is yes do they go
-through the rows as the row triggers did, in the order the statement wrote
-them, and refuse with the row triggers' own message and SQLSTATE:
+through the rows as the row triggers did and refuse with the row triggers' own
+message and SQLSTATE:
 
 * an UPDATE that only sets a column of the nullable list to NULL (a deleted
   login) and changes nothing else is let through, as before;
 * a sheet's archived year is asked before its locked quarter, row by row, as
   the two row triggers fired (by name);
-* an UPDATE's old and new rows are paired in the order PostgreSQL appends them
-  to the two transition tables, one of each per updated row.
+* an UPDATE's old and new rows are paired by id; a row whose id the statement
+  changed is checked as a deleted old row and an inserted new one (the rows
+  are gone through in id order, so the first refused row is the lowest id).
 
 What a statement may do is what the row triggers allowed; the refusal now
 comes when the statement has written its rows rather than before each one,
@@ -65,10 +66,9 @@ BEGIN
     FOR old_row, new_row IN EXECUTE CASE TG_OP
         WHEN 'INSERT' THEN 'SELECT NULL::jsonb, to_jsonb(n) FROM new_rows n'
         WHEN 'DELETE' THEN 'SELECT to_jsonb(o), NULL::jsonb FROM old_rows o'
-        ELSE 'SELECT o.r, n.r FROM '
-             '(SELECT to_jsonb(t) AS r, row_number() OVER () AS i FROM old_rows t) o '
-             'JOIN (SELECT to_jsonb(t) AS r, row_number() OVER () AS i FROM new_rows t) n '
-             'USING (i) ORDER BY i'
+        -- A row whose id the statement changed has no partner: both sides are checked.
+        ELSE 'SELECT to_jsonb(o), to_jsonb(n) FROM old_rows o '
+             'FULL JOIN new_rows n ON n.id = o.id ORDER BY coalesce(n.id, o.id)'
     END LOOP
         IF TG_OP = 'UPDATE' THEN
             FOR i IN 2 .. TG_NARGS - 1 LOOP
@@ -179,7 +179,7 @@ def drop(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("appraisal", "0011_objection_late"),
+        ("appraisal", "0012_quarter_closed_on"),
     ]
 
     operations = [migrations.RunPython(create, drop, elidable=False)]
