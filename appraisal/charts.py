@@ -6,8 +6,8 @@ screen reader, a printer and a phone all get them. Each chart has three layers:
 
 - a read (`tier_counts`, `average_trend`): one grouped query into typed dataclasses;
 - a pure drawing (`render_tier_counts`, `render_average_trend`): data in, SVG out,
-  every text escaped, testable without a database (the tier chart is written in
-  Python, the trend through a template);
+  every text escaped, testable without a database (both are written in Python: a
+  template cost several times as much on every quarter page);
 - the call the pages make (`tier_counts_svg`, `average_trend_svg`).
 
 Colours are Bootstrap's, the same per tier as the score bands of the grid and
@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, Q, QuerySet, Sum
-from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -372,6 +371,20 @@ def _scale(values: Iterable[Decimal]) -> tuple[int, int, int]:
     return low, high, step
 
 
+@dataclass(frozen=True, slots=True)
+class _TrendPoint:
+    """One quarter of the trend, every text already escaped for HTML."""
+
+    code: str
+    final: str
+    average: str
+    employees: str
+    x: str
+    final_y: str
+    average_y: str
+    label_y: str
+
+
 def render_average_trend(
     data: Sequence[QuarterAverage], *, title: str | None = None, chart_id: str | None = None
 ) -> SafeString:
@@ -380,57 +393,121 @@ def render_average_trend(
     Pure: no database. An empty `data` renders a short message instead.
     """
     title = title or _("Average scores per quarter")
-    context: dict[str, object] = {
-        "id": chart_id or _chart_id("trend-chart"),
-        "title": title,
-        "data": data,
-    }
-    if data:
-        low, high, step = _scale([*(item.final for item in data), *(item.average for item in data)])
-        plot_height = _LINE_BOTTOM - _LINE_TOP
-        inner_left = _LINE_LEFT + _LINE_INSET
-        inner_width = _LINE_VIEW_WIDTH - _LINE_RIGHT - _LINE_INSET - inner_left
-
-        def y_of(value: Decimal | int) -> float:
-            return _LINE_BOTTOM - (float(value) - low) / (high - low) * plot_height
-
-        def x_of(index: int) -> float:
-            if len(data) == 1:
-                return inner_left + inner_width / 2
-            return inner_left + index * inner_width / (len(data) - 1)
-
-        points = [
-            {
-                "item": item,
-                "x": _num(x_of(index)),
-                "final_y": _num(y_of(item.final)),
-                "average_y": _num(y_of(item.average)),
-                # The label goes above the final point, or below it when the
-                # average line runs above.
-                "label_y": _num(
-                    y_of(item.final) - 7 if item.final >= item.average else y_of(item.final) + 14
-                ),
-            }
-            for index, item in enumerate(data)
-        ]
-        context.update(
-            {
-                "width": _LINE_VIEW_WIDTH,
-                "height": _LINE_VIEW_HEIGHT,
-                "left": _LINE_LEFT,
-                "right": _LINE_VIEW_WIDTH - _LINE_RIGHT,
-                "bottom": _LINE_BOTTOM,
-                "axis_label_x": _LINE_LEFT - 4,
-                "x_label_y": _LINE_BOTTOM + 16,
-                "grid": [
-                    {"value": value, "y": _num(y_of(value))} for value in range(low, high + 1, step)
-                ],
-                "points": points,
-                "final_line": " ".join(f"{p['x']},{p['final_y']}" for p in points),
-                "average_line": " ".join(f"{p['x']},{p['average_y']}" for p in points),
-            }
+    cid = _e(chart_id or _chart_id("trend-chart"))
+    if not data:
+        message = _e(_("No closed quarter yet: the averages appear once a quarter is closed."))
+        return mark_safe(
+            f'<p class="text-muted" id="{cid}" data-chart="average-trend"'
+            f' data-points="0">{message}</p>'
         )
-    return render_to_string("appraisal/charts/average_trend.html", context)
+    low, high, step = _scale([*(item.final for item in data), *(item.average for item in data)])
+    plot_height = _LINE_BOTTOM - _LINE_TOP
+    inner_left = _LINE_LEFT + _LINE_INSET
+    inner_width = _LINE_VIEW_WIDTH - _LINE_RIGHT - _LINE_INSET - inner_left
+
+    def y_of(value: Decimal | int) -> float:
+        return _LINE_BOTTOM - (float(value) - low) / (high - low) * plot_height
+
+    def x_of(index: int) -> float:
+        if len(data) == 1:
+            return inner_left + inner_width / 2
+        return inner_left + index * inner_width / (len(data) - 1)
+
+    points = [
+        _TrendPoint(
+            code=_e(item.code),
+            final=_e(item.final),
+            average=_e(item.average),
+            employees=_e(item.employees),
+            x=_num(x_of(index)),
+            final_y=_num(y_of(item.final)),
+            average_y=_num(y_of(item.average)),
+            # The label goes above the final point, or below it when the
+            # average line runs above.
+            label_y=_num(
+                y_of(item.final) - 7 if item.final >= item.average else y_of(item.final) + 14
+            ),
+        )
+        for index, item in enumerate(data)
+    ]
+    grid = [(value, _num(y_of(value))) for value in range(low, high + 1, step)]
+    return _draw_average_trend(chart_id=cid, title=_e(title), points=points, grid=grid)
+
+
+def _draw_average_trend(
+    *, chart_id: str, title: str, points: list[_TrendPoint], grid: list[tuple[int, str]]
+) -> SafeString:
+    """The trend's markup, written in Python as the tier chart's is (through a template
+    it cost five times as much): a legend, the SVG, and every number in a visually
+    hidden table. `chart_id`, `title` and the points' texts come escaped."""
+    final_label = _e(_("Average final score"))
+    average_label = _e(_("Average of the quarter averages"))
+    final_said = _e(_("average final score"))
+    average_said = _e(_("average of the quarter averages"))
+    left, right = _LINE_LEFT, _LINE_VIEW_WIDTH - _LINE_RIGHT
+    parts = [
+        f'<figure class="chart-figure mb-3" id="{chart_id}" data-chart="average-trend"'
+        f' data-points="{len(points)}">'
+        '<ul class="chart-legend list-inline small mb-1" aria-hidden="true">'
+        '<li class="list-inline-item me-3" data-legend="final">'
+        '<svg width="18" height="10" viewBox="0 0 18 10" focusable="false">'
+        '<line x1="0" y1="5" x2="18" y2="5" stroke="#0d6efd" stroke-width="2" />'
+        '<circle cx="9" cy="5" r="3" fill="#0d6efd" /></svg> '
+        f"{final_label}</li>"
+        '<li class="list-inline-item" data-legend="average">'
+        '<svg width="18" height="10" viewBox="0 0 18 10" focusable="false">'
+        '<line x1="0" y1="5" x2="18" y2="5" stroke="#6c757d" stroke-width="1.5"'
+        ' stroke-dasharray="4 3" />'
+        '<circle cx="9" cy="5" r="2.5" fill="#6c757d" /></svg> '
+        f"{average_label}</li></ul>"
+        f'<svg viewBox="0 0 {_LINE_VIEW_WIDTH} {_LINE_VIEW_HEIGHT}" width="100%"'
+        ' preserveAspectRatio="xMinYMin meet" role="img"'
+        f' aria-labelledby="{chart_id}-title {chart_id}-desc" focusable="false">'
+        f'<title id="{chart_id}-title">{title}</title><desc id="{chart_id}-desc">\n',
+    ]
+    parts.extend(f"{p.code}: {final_said} {p.final}, {average_said} {p.average}.\n" for p in points)
+    parts.append("</desc>")
+    parts.extend(
+        f'<line x1="{left}" y1="{y}" x2="{right}" y2="{y}" stroke="#dee2e6" stroke-width=".8" />'
+        f'<text x="{_LINE_LEFT - 4}" y="{y}" dy=".35em" text-anchor="end" font-size="10"'
+        f' fill="#6c757d">{value}</text>'
+        for value, y in grid
+    )
+    average_line = " ".join(f"{p.x},{p.average_y}" for p in points)
+    final_line = " ".join(f"{p.x},{p.final_y}" for p in points)
+    parts.append(
+        f'<polyline points="{average_line}" fill="none" stroke="#6c757d" stroke-width="1.5"'
+        ' stroke-dasharray="4 3" />'
+        f'<polyline points="{final_line}" fill="none" stroke="#0d6efd" stroke-width="2"'
+        ' stroke-linejoin="round" />'
+    )
+    x_label_y = _LINE_BOTTOM + 16
+    parts.extend(
+        f'<g data-quarter="{p.code}" data-final="{p.final}" data-average="{p.average}">'
+        f'<circle cx="{p.x}" cy="{p.average_y}" r="2.5" fill="#6c757d">'
+        f"<title>{p.code} · {average_label}: {p.average}</title></circle>"
+        f'<circle cx="{p.x}" cy="{p.final_y}" r="3.5" fill="#0d6efd" stroke="#ffffff"'
+        f' stroke-width="1"><title>{p.code} · {final_label}: {p.final}</title></circle>'
+        f'<text x="{p.x}" y="{p.label_y}" text-anchor="middle" font-size="10"'
+        f' font-weight="600" fill="#0a58ca" aria-hidden="true">{p.final}</text>'
+        f'<text x="{p.x}" y="{x_label_y}" text-anchor="middle" font-size="10"'
+        f' fill="#495057">{p.code}</text></g>'
+        for p in points
+    )
+    # A table ignores the 1px width of .visually-hidden: its wrapper carries it.
+    parts.append(
+        f'</svg><div class="visually-hidden"><table><caption>{title}</caption><thead><tr>'
+        f'<th scope="col">{_e(_("Quarter"))}</th><th scope="col">{final_label}</th>'
+        f'<th scope="col">{average_label}</th><th scope="col">{_e(_("Employees"))}</th>'
+        "</tr></thead><tbody>"
+    )
+    parts.extend(
+        f'<tr><th scope="row">{p.code}</th><td>{p.final}</td><td>{p.average}</td>'
+        f"<td>{p.employees}</td></tr>"
+        for p in points
+    )
+    parts.append("</tbody></table></div></figure>")
+    return mark_safe("".join(parts))
 
 
 def average_trend_svg(

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import html
 import math
+from datetime import date
 from decimal import Decimal
 
 from django import template
+from django.template.defaultfilters import floatformat
+from django.utils import dateformat
+from django.utils.formats import get_format
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 from appraisal.selectors.my_scores import MyScores
 
@@ -23,10 +30,22 @@ def _plain(value: Decimal | int) -> str:
     return format(Decimal(value).normalize(), "f")
 
 
-@register.inclusion_tag("appraisal/my_scores_chart.html")
-def score_chart(scores: MyScores) -> dict[str, object]:
-    """Daily totals over the quarter against the award thresholds."""
+def _e(text: object) -> str:
+    return html.escape(str(text))
+
+
+@register.simple_tag
+def score_chart(scores: MyScores) -> SafeString:
+    """Daily totals over the quarter against the award thresholds.
+
+    Written in Python rather than through a template: a template took a fifth of
+    the page's time for a quarter of sheets. Every text is escaped; the rest are
+    numbers and band keys of our own.
+    """
     days = scores.quarter_days
+    if not days:
+        message = _e(_("No daily sheets in this quarter yet."))
+        return mark_safe(f'<p class="text-muted mb-0" data-points="0">{message}</p>')
     settings = scores.settings
     quarter = scores.quarter
     thresholds = [
@@ -42,51 +61,59 @@ def score_chart(scores: MyScores) -> dict[str, object]:
     plot_h = HEIGHT - TOP - BOTTOM
     span_days = max((quarter.last_day - quarter.first_day).days, 1)
 
-    def x_of(day) -> float:
+    def x_of(day: date) -> float:
         return round(LEFT + (day - quarter.first_day).days / span_days * plot_w, 1)
 
     def y_of(score: Decimal) -> float:
         return round(TOP + float((TOP_SCORE - score) / span_score) * plot_h, 1)
 
-    points = [
-        {
-            "x": x_of(d.day),
-            "y": y_of(d.total),
-            "day": d.day,
-            "total": d.total,
-            "band": d.band,
-            "spot": d.is_spot_check,
-        }
-        for d in days
+    right, bottom, label_x = WIDTH - RIGHT, HEIGHT - BOTTOM, LEFT - 3
+    title = _e(_("Daily totals in %(quarter)s") % {"quarter": quarter.code})
+    parts = [
+        f'<svg class="score-chart" viewBox="0 0 {WIDTH} {HEIGHT}" width="100%"'
+        ' preserveAspectRatio="xMidYMid meet" role="img" aria-labelledby="chart-title"'
+        f' data-points="{len(days)}"><title id="chart-title">{title}</title>'
+        f'<line class="chart-axis" x1="{LEFT}" y1="{TOP}" x2="{right}" y2="{TOP}" />'
+        f'<line class="chart-axis" x1="{LEFT}" y1="{bottom}" x2="{right}" y2="{bottom}" />'
+        f'<text class="chart-label" x="{label_x}" y="{TOP + 3}" text-anchor="end">'
+        f"{_plain(TOP_SCORE)}</text>"
+        f'<text class="chart-label" x="{label_x}" y="{bottom + 3}" text-anchor="end">'
+        f"{_plain(bottom_score)}</text>"
     ]
-    months = []
     for offset in range(3):
         first = quarter.first_day.replace(month=quarter.first_day.month + offset)
-        months.append(
-            {
-                "first": first,
-                "x": x_of(first),
-                "label_x": x_of(first.replace(day=15)),
-            }
+        if offset:
+            x = x_of(first)
+            parts.append(f'<line class="chart-month" x1="{x}" y1="{TOP}" x2="{x}" y2="{bottom}" />')
+        parts.append(
+            f'<text class="chart-label" x="{x_of(first.replace(day=15))}" y="{HEIGHT - 5}"'
+            f' text-anchor="middle">{_e(dateformat.format(first, "M"))}</text>'
         )
-    return {
-        "scores": scores,
-        "width": WIDTH,
-        "height": HEIGHT,
-        "left": LEFT,
-        "right": WIDTH - RIGHT,
-        "top": TOP,
-        "bottom": HEIGHT - BOTTOM,
-        "label_y": HEIGHT - 5,
-        "points": points,
-        "polyline": " ".join(f"{p['x']},{p['y']}" for p in points),
-        "lines": [
-            {"y": y_of(value), "band": band, "label": _plain(value)}
-            for value, band in thresholds
-            if bottom_score <= value <= TOP_SCORE
-        ],
-        "top_label": _plain(TOP_SCORE),
-        "bottom_label": _plain(bottom_score),
-        "average_y": y_of(scores.average) if scores.average is not None else None,
-        "months": months,
-    }
+    for value, band in thresholds:
+        if bottom_score <= value <= TOP_SCORE:
+            y, label = y_of(value), _plain(value)
+            parts.append(
+                f'<line class="chart-threshold band-{band}" x1="{LEFT}" y1="{y}" x2="{right}"'
+                f' y2="{y}" data-threshold="{label}" />'
+                f'<text class="chart-label band-{band}" x="{label_x}" y="{y}" dy="3"'
+                f' text-anchor="end">{label}</text>'
+            )
+    if scores.average is not None:
+        y = y_of(scores.average)
+        parts.append(f'<line class="chart-average" x1="{LEFT}" y1="{y}" x2="{right}" y2="{y}" />')
+    points = [(d, x_of(d.day), y_of(d.total)) for d in days]
+    polyline = " ".join(f"{x},{y}" for _d, x, y in points)
+    parts.append(f'<polyline class="chart-line" points="{polyline}" />')
+    # The format the `date` filter would look up for every point, looked up once.
+    short_date = get_format("SHORT_DATE_FORMAT")
+    for d, x, y in points:
+        spot = d.is_spot_check
+        shown = f"{dateformat.format(d.day, short_date)} · {floatformat(d.total, '-1')}"
+        parts.append(
+            f'<circle class="chart-point band-{d.band}{" is-spot" if spot else ""}"'
+            f' cx="{x}" cy="{y}" r="{"3.2" if spot else "2.4"}"'
+            f' data-day="{d.day.isoformat()}" data-total="{_e(d.total)}">'
+            f"<title>{_e(shown)}</title></circle>"
+        )
+    parts.append("</svg>")
+    return mark_safe("".join(parts))

@@ -1,11 +1,14 @@
 """The server-drawn SVG charts: the pure drawings, the grouped reads, and how they look."""
 
+import datetime
 import re
 from decimal import Decimal
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from django.contrib.staticfiles import finders
+from django.utils import translation
 
 from appraisal.charts import (
     TIER_KEYS,
@@ -18,7 +21,10 @@ from appraisal.charts import (
     tier_counts,
     tier_counts_svg,
 )
-from appraisal.models import Approval, AwardTier, QuarterStatus
+from appraisal.models import Approval, AwardTier, DailySheet, QuarterStatus, RuleSettings
+from appraisal.rules import QuarterId
+from appraisal.selectors.my_scores import DayScore
+from appraisal.templatetags.my_scores import score_chart
 from appraisal.tests.factories import QuarterFactory, QuarterResultFactory
 from employees.models import Department
 from employees.tests.factories import DepartmentFactory, EmployeeFactory
@@ -182,6 +188,183 @@ def test_trend_titles_are_escaped():
 
     assert "<b>" not in svg
     assert "&lt;b&gt;" in svg
+
+
+def test_trend_codes_values_and_the_id_are_escaped():
+    odd = QuarterAverage(1, '<i>"Q"</i>', 2, D("90.00"), D("88.00"))
+    svg = render_average_trend([odd], chart_id='t"<x>')
+
+    assert "<i>" not in svg
+    assert '"Q"' not in svg
+    assert "&lt;i&gt;&quot;Q&quot;&lt;/i&gt;" in svg
+    assert 'id="t&quot;&lt;x&gt;"' in svg
+
+
+def _squeezed(markup: str) -> str:
+    # Whitespace between and around tags is the template's layout, not the chart.
+    markup = re.sub(r"\s+", " ", markup)
+    return re.sub(r"\s*(<|>)\s*", r"\1", markup).strip()
+
+
+# The trend as templates/appraisal/charts/average_trend.html drew it, before the
+# drawing moved to Python; the page must not change.
+TREND_AS_THE_TEMPLATE_DREW_IT = (
+    '<figure class="chart-figure mb-3" id="t1" data-chart="average-trend" data-points="2">'
+    '<ul class="chart-legend list-inline small mb-1" aria-hidden="true">'
+    '<li class="list-inline-item me-3" data-legend="final">'
+    '<svg width="18" height="10" viewBox="0 0 18 10" focusable="false">'
+    '<line x1="0" y1="5" x2="18" y2="5" stroke="#0d6efd" stroke-width="2" />'
+    '<circle cx="9" cy="5" r="3" fill="#0d6efd" /></svg>Average final score</li>'
+    '<li class="list-inline-item" data-legend="average">'
+    '<svg width="18" height="10" viewBox="0 0 18 10" focusable="false">'
+    '<line x1="0" y1="5" x2="18" y2="5" stroke="#6c757d" stroke-width="1.5"'
+    ' stroke-dasharray="4 3" /><circle cx="9" cy="5" r="2.5" fill="#6c757d" /></svg>'
+    "Average of the quarter averages</li></ul>"
+    '<svg viewBox="0 0 400 220" width="100%" preserveAspectRatio="xMinYMin meet" role="img"'
+    ' aria-labelledby="t1-title t1-desc" focusable="false"><title id="t1-title">Trend</title>'
+    '<desc id="t1-desc">2025Q4: average final score 86.20, average of the quarter averages'
+    " 85.70. 2026Q1: average final score 91.05, average of the quarter averages 89.90.</desc>"
+    '<line x1="34" y1="190" x2="386" y2="190" stroke="#dee2e6" stroke-width=".8" />'
+    '<text x="30" y="190" dy=".35em" text-anchor="end" font-size="10" fill="#6c757d">80</text>'
+    '<line x1="34" y1="134" x2="386" y2="134" stroke="#dee2e6" stroke-width=".8" />'
+    '<text x="30" y="134" dy=".35em" text-anchor="end" font-size="10" fill="#6c757d">85</text>'
+    '<line x1="34" y1="78" x2="386" y2="78" stroke="#dee2e6" stroke-width=".8" />'
+    '<text x="30" y="78" dy=".35em" text-anchor="end" font-size="10" fill="#6c757d">90</text>'
+    '<line x1="34" y1="22" x2="386" y2="22" stroke="#dee2e6" stroke-width=".8" />'
+    '<text x="30" y="22" dy=".35em" text-anchor="end" font-size="10" fill="#6c757d">95</text>'
+    '<polyline points="58,126.16 362,79.12" fill="none" stroke="#6c757d" stroke-width="1.5"'
+    ' stroke-dasharray="4 3" />'
+    '<polyline points="58,120.56 362,66.24" fill="none" stroke="#0d6efd" stroke-width="2"'
+    ' stroke-linejoin="round" />'
+    '<g data-quarter="2025Q4" data-final="86.20" data-average="85.70">'
+    '<circle cx="58" cy="126.16" r="2.5" fill="#6c757d">'
+    "<title>2025Q4 · Average of the quarter averages: 85.70</title></circle>"
+    '<circle cx="58" cy="120.56" r="3.5" fill="#0d6efd" stroke="#ffffff" stroke-width="1">'
+    "<title>2025Q4 · Average final score: 86.20</title></circle>"
+    '<text x="58" y="113.56" text-anchor="middle" font-size="10" font-weight="600"'
+    ' fill="#0a58ca" aria-hidden="true">86.20</text>'
+    '<text x="58" y="206" text-anchor="middle" font-size="10" fill="#495057">2025Q4</text></g>'
+    '<g data-quarter="2026Q1" data-final="91.05" data-average="89.90">'
+    '<circle cx="362" cy="79.12" r="2.5" fill="#6c757d">'
+    "<title>2026Q1 · Average of the quarter averages: 89.90</title></circle>"
+    '<circle cx="362" cy="66.24" r="3.5" fill="#0d6efd" stroke="#ffffff" stroke-width="1">'
+    "<title>2026Q1 · Average final score: 91.05</title></circle>"
+    '<text x="362" y="59.24" text-anchor="middle" font-size="10" font-weight="600"'
+    ' fill="#0a58ca" aria-hidden="true">91.05</text>'
+    '<text x="362" y="206" text-anchor="middle" font-size="10" fill="#495057">2026Q1</text></g>'
+    '</svg><div class="visually-hidden"><table><caption>Trend</caption><thead><tr>'
+    '<th scope="col">Quarter</th><th scope="col">Average final score</th>'
+    '<th scope="col">Average of the quarter averages</th><th scope="col">Employees</th>'
+    "</tr></thead><tbody>"
+    '<tr><th scope="row">2025Q4</th><td>86.20</td><td>85.70</td><td>40</td></tr>'
+    '<tr><th scope="row">2026Q1</th><td>91.05</td><td>89.90</td><td>42</td></tr>'
+    "</tbody></table></div></figure>"
+)
+
+
+def test_the_trend_draws_what_its_template_drew():
+    trend = [
+        QuarterAverage(1, "2025Q4", 40, D("86.20"), D("85.70")),
+        QuarterAverage(2, "2026Q1", 42, D("91.05"), D("89.90")),
+    ]
+    with translation.override("en"):
+        svg = render_average_trend(trend, title="Trend", chart_id="t1")
+
+    assert _squeezed(svg) == _squeezed(TREND_AS_THE_TEMPLATE_DREW_IT)
+
+
+def test_the_trend_speaks_the_page_language():
+    with translation.override("zh-hans"):
+        svg = render_average_trend(averages())
+        empty = render_average_trend([])
+
+    assert "平均最终得分" in svg
+    assert "Average" not in svg
+    assert "暂无已汇总的季度" in empty
+
+
+# --- The daily totals of "my scores" (no database) ----------------------------------------
+
+
+def _day(day: datetime.date, service: str, band: str, *, spot: bool = False) -> DayScore:
+    sheet = DailySheet(
+        day=day,
+        is_spot_check=spot,
+        discipline=D("20.0"),
+        courtesy=D("10.0"),
+        service=D(service),
+        morality=D("20.0"),
+    )
+    return DayScore(day=day, sheet=sheet, band=band)
+
+
+def _my_quarter(days: list[DayScore]) -> SimpleNamespace:
+    # The chart reads these four of MyScores.
+    return SimpleNamespace(
+        quarter=QuarterId(2026, 3), settings=RuleSettings(), quarter_days=days, average=D("87.83")
+    )
+
+
+# As templates/appraisal/my_scores_chart.html drew it, before the drawing moved to Python.
+SCORES_AS_THE_TEMPLATE_DREW_THEM = (
+    '<svg class="score-chart" viewBox="0 0 360 200" width="100%"'
+    ' preserveAspectRatio="xMidYMid meet" role="img" aria-labelledby="chart-title"'
+    ' data-points="3"><title id="chart-title">Daily totals in 2026Q3</title>'
+    '<line class="chart-axis" x1="26" y1="8" x2="352" y2="8" />'
+    '<line class="chart-axis" x1="26" y1="182" x2="352" y2="182" />'
+    '<text class="chart-label" x="23" y="11" text-anchor="end">100</text>'
+    '<text class="chart-label" x="23" y="185" text-anchor="end">75</text>'
+    '<text class="chart-label" x="76.2" y="195" text-anchor="middle">Jul</text>'
+    '<line class="chart-month" x1="137.1" y1="8" x2="137.1" y2="182" />'
+    '<text class="chart-label" x="187.2" y="195" text-anchor="middle">Aug</text>'
+    '<line class="chart-month" x1="248.1" y1="8" x2="248.1" y2="182" />'
+    '<text class="chart-label" x="298.3" y="195" text-anchor="middle">Sep</text>'
+    '<line class="chart-threshold band-best" x1="26" y1="42.8" x2="352" y2="42.8"'
+    ' data-threshold="95" />'
+    '<text class="chart-label band-best" x="23" y="42.8" dy="3" text-anchor="end">95</text>'
+    '<line class="chart-threshold band-ambassador" x1="26" y1="77.6" x2="352" y2="77.6"'
+    ' data-threshold="90" />'
+    '<text class="chart-label band-ambassador" x="23" y="77.6" dy="3" text-anchor="end">90</text>'
+    '<line class="chart-threshold band-style" x1="26" y1="112.4" x2="352" y2="112.4"'
+    ' data-threshold="85" />'
+    '<text class="chart-label band-style" x="23" y="112.4" dy="3" text-anchor="end">85</text>'
+    '<line class="chart-threshold band-pass" x1="26" y1="147.2" x2="352" y2="147.2"'
+    ' data-threshold="80" />'
+    '<text class="chart-label band-pass" x="23" y="147.2" dy="3" text-anchor="end">80</text>'
+    '<line class="chart-average" x1="26" y1="92.7" x2="352" y2="92.7" />'
+    '<polyline class="chart-line" points="26.0,15.0 151.4,88.0 352.0,154.2" />'
+    '<circle class="chart-point band-best" cx="26.0" cy="15.0" r="2.4" data-day="2026-07-01"'
+    ' data-total="99.0"><title>07/01/2026 · 99</title></circle>'
+    '<circle class="chart-point band-pass is-spot" cx="151.4" cy="88.0" r="3.2"'
+    ' data-day="2026-08-05" data-total="88.5"><title>08/05/2026 · 88.5</title></circle>'
+    '<circle class="chart-point band-training" cx="352.0" cy="154.2" r="2.4"'
+    ' data-day="2026-09-30" data-total="79.0"><title>09/30/2026 · 79</title></circle></svg>'
+)
+
+
+def test_the_daily_totals_draw_what_their_template_drew():
+    days = [
+        _day(datetime.date(2026, 7, 1), "49.0", "best"),
+        _day(datetime.date(2026, 8, 5), "38.5", "pass", spot=True),
+        _day(datetime.date(2026, 9, 30), "29.0", "training"),
+    ]
+    with translation.override("en"):
+        svg = score_chart(_my_quarter(days))
+        empty = score_chart(_my_quarter([]))
+
+    assert _squeezed(svg) == _squeezed(SCORES_AS_THE_TEMPLATE_DREW_THEM)
+    assert empty == (
+        '<p class="text-muted mb-0" data-points="0">No daily sheets in this quarter yet.</p>'
+    )
+
+
+def test_the_daily_totals_speak_the_page_language():
+    with translation.override("zh-hans"):
+        svg = score_chart(_my_quarter([_day(datetime.date(2026, 8, 5), "38.5", "pass")]))
+
+    assert "2026Q3 季度每日得分" in svg
+    assert "<title>2026年8月5日 · 88.5</title>" in svg
+    assert ">七月<" in svg
 
 
 # --- Reading the tiers ---------------------------------------------------------------------
