@@ -23,7 +23,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, QuerySet, Sum
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -91,31 +91,42 @@ def tier_counts(
     results = QuarterResult.objects.filter(quarter=quarter)
     if departments is not None:
         results = results.filter(department__in=departments)
-    eligible = Q(disqualified=False, training=False)
-    # The award actually given, not the tier the score reached: a winner the
-    # department withdrew or whose award was revoked (by the office or an upheld
-    # objection) counts as no award. Before the approval, award_tier follows the
-    # score, so an open list draws the same.
+    # Grouped by what decides the segment and counted in Python: six filtered
+    # counts cost more to build than to run. The award actually given, not the
+    # tier the score reached: a winner the department withdrew or whose award was
+    # revoked (by the office or an upheld objection) counts as no award. Before
+    # the approval, award_tier follows the score, so an open list draws the same.
     rows = (
-        results.values("department_id", "department__name", "department__display_order")
-        .annotate(
-            best=Count("pk", filter=eligible & Q(award_tier=AwardTier.BEST)),
-            ambassador=Count("pk", filter=eligible & Q(award_tier=AwardTier.AMBASSADOR)),
-            style=Count("pk", filter=eligible & Q(award_tier=AwardTier.STYLE)),
-            none=Count("pk", filter=eligible & Q(award_tier=AwardTier.NONE)),
-            training=Count("pk", filter=Q(disqualified=False, training=True)),
-            disqualified=Count("pk", filter=Q(disqualified=True)),
+        results.values(
+            "department_id",
+            "department__name",
+            "department__display_order",
+            "disqualified",
+            "training",
+            "award_tier",
         )
-        .order_by("department__display_order", "department__name")
+        .annotate(n=Count("pk"))
+        .order_by("department__display_order", "department__name", "department_id")
     )
-    return [
-        DepartmentTiers(
-            department_id=row["department_id"],
-            name=row["department__name"],
-            **{key: row[key] for key in TIER_KEYS},
+    counted: dict[int, dict[str, object]] = {}
+    for row in rows:
+        line = counted.setdefault(
+            row["department_id"],
+            {"department_id": row["department_id"], "name": row["department__name"]},
         )
-        for row in rows
-    ]
+        if row["disqualified"]:
+            key = "disqualified"
+        elif row["training"]:
+            key = "training"
+        elif row["award_tier"] in _AWARD_KEYS:
+            key = row["award_tier"]
+        else:
+            continue
+        line[key] = line.get(key, 0) + row["n"]
+    return [DepartmentTiers(**line) for line in counted.values()]
+
+
+_AWARD_KEYS = frozenset(AwardTier.values) & frozenset(TIER_KEYS)
 
 
 # Geometry of the bar chart, in viewBox units: about CSS pixels on a phone; the
@@ -315,18 +326,21 @@ def _mean(total: object, count: int) -> Decimal:
 
 def average_trend(
     *,
-    quarters: Sequence[Quarter] | None = None,
+    quarters: Sequence[Quarter] | QuerySet[Quarter] | None = None,
     department: Department | None = None,
     limit: int = 8,
 ) -> list[QuarterAverage]:
     """Per closed quarter (closed, published, final or paid), oldest first, the averages.
 
     One grouped query. Without `quarters`, the latest `limit` closed quarters;
+    a queryset of quarters is not read but becomes a subquery of that one query.
     `department` narrows the results to the ones closed in that department.
     Averages are Decimals rounded half-up to two places.
     """
     results = QuarterResult.objects.filter(quarter__status__in=LOCKED_STATUSES)
-    if quarters is not None:
+    if isinstance(quarters, QuerySet):
+        results = results.filter(quarter__in=quarters)
+    elif quarters is not None:
         results = results.filter(quarter__in=[quarter.pk for quarter in quarters])
     if department is not None:
         results = results.filter(department=department)
@@ -511,12 +525,22 @@ def _draw_average_trend(
 
 
 def average_trend_svg(
-    *, quarters: Sequence[Quarter] | None = None, department: Department | None = None
+    *,
+    quarters: Sequence[Quarter] | QuerySet[Quarter] | None = None,
+    department: Department | None = None,
 ) -> SafeString:
-    """The averages of the latest closed quarters, ready to put in a page."""
+    """The averages of `quarters`, ready to put in a page.
+
+    Without `quarters`, or when they hold no quarter at all, the latest closed
+    quarters. A queryset is read as a subquery of the averages' query, and on
+    its own only when that finds nothing.
+    """
     title = None
     if department is not None:
         title = _("Average scores per quarter in %(department)s") % {"department": department.name}
-    return render_average_trend(
-        average_trend(quarters=quarters, department=department), title=title
-    )
+    data = average_trend(quarters=quarters, department=department)
+    if not data and quarters is not None:
+        none_at_all = not quarters.exists() if isinstance(quarters, QuerySet) else not quarters
+        if none_at_all:
+            data = average_trend(department=department)
+    return render_average_trend(data, title=title)

@@ -4,9 +4,9 @@ overview and the preview of its close."""
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -26,7 +26,6 @@ from appraisal.models import (
     QuarterResult,
     QuarterStatus,
     ReviewStatus,
-    RuleSettings,
 )
 from appraisal.rules import appraisal_day, final_from, may_finalize
 from employees.models import Employee, User
@@ -178,7 +177,6 @@ def quarters_list_for(*, user: User, today: datetime.date) -> list[QuarterListLi
 @dataclass(frozen=True)
 class QuarterOverview:
     quarter: Quarter
-    rules: RuleSettings | None
     reviews: list
     reviews_open: int
     pending_events: int
@@ -188,21 +186,54 @@ class QuarterOverview:
     log: list
     next_step: str
     finalize_blocker: str
-    quarters_for_trend: list = field(default_factory=list)
+    # Not read yet: the trend chart's query takes it as a subquery (see trend_quarters).
+    quarters_for_trend: QuerySet[Quarter] | None = None
+
+
+def trend_quarters(*, quarter: Quarter) -> QuerySet[Quarter]:
+    """The latest eight closed quarters up to `quarter` (itself when closed), unread."""
+    return (
+        Quarter.objects.locked()
+        .filter(Q(year__lt=quarter.year) | Q(year=quarter.year, number__lte=quarter.number))
+        .order_by("-year", "-number")[:8]
+    )
+
+
+# What a page shows of a login: its full name, else its username.
+_NAMES = ("username", "first_name", "last_name")
 
 
 def quarter_overview_for(*, user: User, quarter: Quarter, today: datetime.date) -> QuarterOverview:
-    """Where `quarter` stands: reviews, pending work, the log; a head sees their department."""
+    """Where `quarter` stands: reviews, pending work, the log; a head sees their department.
 
-    reviews = DepartmentReview.objects.filter(quarter=quarter).select_related(
-        "department", "submitted_by", "approved_by"
+    The trend's quarters are left unread, for the chart's query to take as a subquery.
+    """
+    every_department = sees_every_department(user)
+    # Only what the page shows: every column of three joined tables is most of the
+    # cost of building this query.
+    reviews = (
+        DepartmentReview.objects.filter(quarter=quarter)
+        .select_related("department", "submitted_by", "approved_by")
+        .only(
+            "department_id",
+            "status",
+            "submitted_at",
+            "approved_at",
+            "department__name",
+            *(f"{by}__{name}" for by in ("submitted_by", "approved_by") for name in _NAMES),
+        )
     )
-    if not sees_every_department(user):
+    if not every_department:
         reviews = reviews.filter(department_id=user.department_id)
     reviews = list(reviews.order_by("department__display_order", "department__name"))
-    all_open = DepartmentReview.objects.filter(
-        quarter=quarter, status=ReviewStatus.REVIEWING
-    ).count()
+    if every_department:
+        # The list holds every department's review: the open ones need no query.
+        all_open = sum(review.status == ReviewStatus.REVIEWING for review in reviews)
+    else:
+        # The next step waits on every department, not only the ones the login sees.
+        all_open = DepartmentReview.objects.filter(
+            quarter=quarter, status=ReviewStatus.REVIEWING
+        ).count()
     pending_objections = Objection.objects.filter(
         quarter=quarter, status=ObjectionStatus.PENDING
     ).count()
@@ -210,22 +241,19 @@ def quarter_overview_for(*, user: User, quarter: Quarter, today: datetime.date) 
     counts = results.aggregate(
         total=Count("id"), winners=Count("id", filter=~Q(award_tier=AwardTier.NONE))
     )
-    trend = list(
-        Quarter.objects.locked()
-        .filter(Q(year__lt=quarter.year) | Q(year=quarter.year, number__lte=quarter.number))
-        .order_by("-year", "-number")[:8]
-    )
-    trend.reverse()
     return QuarterOverview(
         quarter=quarter,
-        rules=RuleSettings.objects.filter(quarter=quarter).first(),
         reviews=reviews,
         reviews_open=all_open,
         pending_events=Event.objects.visible_to(user).pending().in_quarter(quarter).count(),
         pending_objections=pending_objections,
         results=counts["total"],
         winners=counts["winners"],
-        log=list(QuarterLog.objects.filter(quarter=quarter).select_related("by")[:50]),
+        log=list(
+            QuarterLog.objects.filter(quarter=quarter)
+            .select_related("by")
+            .only("action", "at", "reason", *(f"by__{name}" for name in _NAMES))[:50]
+        ),
         next_step=quarter_next_step(
             quarter=quarter,
             today=today,
@@ -235,7 +263,7 @@ def quarter_overview_for(*, user: User, quarter: Quarter, today: datetime.date) 
         finalize_blocker=quarter_finalize_blocker(
             quarter=quarter, today=today, pending_objections=pending_objections
         ),
-        quarters_for_trend=trend,
+        quarters_for_trend=trend_quarters(quarter=quarter),
     )
 
 

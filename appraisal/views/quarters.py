@@ -88,7 +88,7 @@ def quarter(request: HttpRequest, code: str) -> HttpResponse:
         **chart_context(
             quarter=quarter,
             department=None if sees_every_department(request.user) else request.user.department,
-            trend=overview.quarters_for_trend or None,
+            trend=overview.quarters_for_trend,
         ),
     }
     return render(request, "appraisal/quarters/overview.html", context)

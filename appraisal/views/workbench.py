@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
@@ -82,9 +83,13 @@ def confirm_page(
 
 
 def chart_context(
-    *, quarter: Quarter, department: Department | None, trend: list[Quarter] | None = None
+    *, quarter: Quarter, department: Department | None, trend: QuerySet[Quarter] | None = None
 ) -> dict[str, object]:
-    """The tier counts of the quarter and the average across quarters, for one department or all."""
+    """The tier counts of the quarter and the average across quarters, for one department or all.
+
+    `trend` (unread: the chart's query takes it as a subquery) picks the quarters
+    of the average; without it, or when it holds none, the latest closed ones.
+    """
     departments = Department.objects.filter(pk=department.pk) if department else None
     return {
         "tier_chart": (
