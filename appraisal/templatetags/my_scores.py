@@ -1,4 +1,8 @@
-"""The server-rendered SVG chart of the "my scores" page: no JavaScript, no CDN."""
+"""The "my scores" page's repeated markup, written in Python: the SVG chart of the
+daily totals (no JavaScript, no CDN) and the calendar's day cells.
+
+Through templates these two were most of the page's time; every text here is
+escaped, the rest are numbers, dates and band keys of our own."""
 
 from __future__ import annotations
 
@@ -10,9 +14,10 @@ from decimal import Decimal
 from django import template
 from django.template.defaultfilters import floatformat
 from django.utils import dateformat
-from django.utils.formats import get_format
+from django.utils.formats import get_format, localize
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from appraisal.selectors.my_scores import MyScores
 
@@ -116,4 +121,44 @@ def score_chart(scores: MyScores) -> SafeString:
             f"<title>{_e(shown)}</title></circle>"
         )
     parts.append("</svg>")
+    return mark_safe("".join(parts))
+
+
+@register.simple_tag
+def calendar_cells(scores: MyScores) -> SafeString:
+    """The month's day cells, Monday first: a link for a day with a score, else a blank."""
+    month = f"{scores.month.year:04d}-{scores.month.month:02d}"
+    spot = (
+        f'<span class="cal-spot" title="{_e(_("Spot check"))}">'
+        f"{_e(pgettext('spot check, one character on a calendar day', 'Spot'))}</span>"
+    )
+    parts = []
+    for week in scores.weeks:
+        for cell in week:
+            if not cell.in_month:
+                parts.append('<div class="cal-cell cal-out" aria-hidden="true"></div>')
+                continue
+            day = cell.day.isoformat()
+            today = " is-today" if cell.is_today else ""
+            score = cell.score
+            if score is None:
+                parts.append(
+                    f'<div class="cal-cell cal-empty{today}" data-day="{day}">'
+                    f'<span class="cal-num">{cell.day.day}</span></div>'
+                )
+                continue
+            total, band, is_spot = score.total, _e(score.band), score.is_spot_check
+            selected = " is-selected" if cell.is_selected else ""
+            flags = (' data-spot-check="1"' if is_spot else "") + (
+                ' aria-current="date"' if cell.is_selected else ""
+            )
+            parts.append(
+                f'<a class="cal-cell band-{band}{selected}{today}"'
+                f' href="?month={month}&amp;day={day}#day" data-day="{day}"'
+                f' data-total="{_e(localize(total, use_l10n=False))}" data-band="{band}"'
+                f"{flags}>"
+                f'<span class="cal-num">{cell.day.day}</span>'
+                f'<span class="cal-total">{_e(floatformat(total, "-1"))}</span>'
+                f"{spot if is_spot else ''}</a>"
+            )
     return mark_safe("".join(parts))

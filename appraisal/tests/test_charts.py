@@ -1,5 +1,6 @@
 """The server-drawn SVG charts: the pure drawings, the grouped reads, and how they look."""
 
+import calendar
 import datetime
 import re
 from decimal import Decimal
@@ -23,8 +24,8 @@ from appraisal.charts import (
 )
 from appraisal.models import Approval, AwardTier, DailySheet, QuarterStatus, RuleSettings
 from appraisal.rules import QuarterId
-from appraisal.selectors.my_scores import DayScore
-from appraisal.templatetags.my_scores import score_chart
+from appraisal.selectors.my_scores import CalendarDay, DayScore
+from appraisal.templatetags.my_scores import calendar_cells, score_chart
 from appraisal.tests.factories import QuarterFactory, QuarterResultFactory
 from employees.models import Department
 from employees.tests.factories import DepartmentFactory, EmployeeFactory
@@ -365,6 +366,55 @@ def test_the_daily_totals_speak_the_page_language():
     assert "2026Q3 季度每日得分" in svg
     assert "<title>2026年8月5日 · 88.5</title>" in svg
     assert ">七月<" in svg
+
+
+def test_the_calendar_cells_are_what_the_template_drew():
+    # Out of the month, empty, today selected with a spot check, a spot check:
+    # as the loop in templates/appraisal/my_scores.html wrote them (whitespace aside).
+    today = datetime.date(2026, 8, 12)
+    scored = {
+        today: _day(today, "38.0", "pass", spot=True),
+        datetime.date(2026, 8, 14): _day(datetime.date(2026, 8, 14), "40.25", "style", spot=True),
+    }
+    weeks = [
+        [
+            CalendarDay(
+                day=day,
+                in_month=day.month == 8,
+                is_today=day == today,
+                is_selected=day == today,
+                score=scored.get(day),
+            )
+            for day in week
+        ]
+        for week in calendar.Calendar().monthdatescalendar(2026, 8)
+    ]
+    scores = SimpleNamespace(month=datetime.date(2026, 8, 1), weeks=[weeks[0], weeks[2]])
+    with translation.override("en"):
+        cells = calendar_cells(scores)
+
+    out = '<div class="cal-cell cal-out" aria-hidden="true"></div>'
+    blank = '<div class="cal-cell cal-empty" data-day="2026-08-{0:02}"><span class="cal-num">{0}</span></div>'
+    spot = '<span class="cal-spot" title="Spot check">Spot</span>'
+    assert _squeezed(cells) == "".join(
+        [
+            out * 5,
+            blank.format(1),
+            blank.format(2),
+            blank.format(10),
+            blank.format(11),
+            '<a class="cal-cell band-pass is-selected is-today"'
+            ' href="?month=2026-08&amp;day=2026-08-12#day" data-day="2026-08-12"'
+            ' data-total="88.0" data-band="pass" data-spot-check="1" aria-current="date">'
+            f'<span class="cal-num">12</span><span class="cal-total">88</span>{spot}</a>',
+            blank.format(13),
+            '<a class="cal-cell band-style" href="?month=2026-08&amp;day=2026-08-14#day"'
+            ' data-day="2026-08-14" data-total="90.25" data-band="style" data-spot-check="1">'
+            f'<span class="cal-num">14</span><span class="cal-total">90.3</span>{spot}</a>',
+            blank.format(15),
+            blank.format(16),
+        ]
+    )
 
 
 # --- Reading the tiers ---------------------------------------------------------------------

@@ -44,7 +44,12 @@ from appraisal.services import (
     quarter_finalize,
     quarter_mark_paid,
 )
-from appraisal.tests.factories import DailySheetFactory, EventFactory, QuarterFactory
+from appraisal.tests.factories import (
+    DailySheetFactory,
+    EventFactory,
+    QuarterFactory,
+    QuarterResultFactory,
+)
 from employees.models import DepartmentKind
 from employees.tests.factories import (
     DepartmentFactory,
@@ -276,6 +281,46 @@ def test_a_head_sees_only_their_own_department_review_on_the_overview(client, wo
     assert f'data-review="{world.a.pk}"' in html
     assert f'data-review="{world.b.pk}"' not in html
     assert world.b.name not in html  # nor in the charts
+
+
+@pytest.mark.parametrize(
+    ("who", "queries"),
+    [
+        # Session, login, its roles; the quarter; reviews, objections, results,
+        # events, log; tier counts, trend (its quarters a subquery); whether the
+        # login has an employee (the navbar).
+        ("office", 12),
+        # A head adds their department for the charts and the company's open reviews.
+        ("head", 14),
+    ],
+)
+def test_the_overview_reads_a_fixed_number_of_queries(
+    client, world, who, queries, django_assert_num_queries
+):
+    world.to("published")
+    for number in range(3):
+        department = DepartmentFactory(name=f"部门{number}")
+        EmployeeFactory(department=department, number=f"C00{number}")
+    QuarterFactory(year=2025, number=2, status=QuarterStatus.PAID)
+    login(client, world, who)
+
+    with django_assert_num_queries(queries):
+        response = client.get(url("quarter", CODE))
+
+    assert response.status_code == 200
+
+
+def test_an_open_quarter_without_a_closed_one_before_it_shows_the_latest_closed(client, world):
+    # As before the trend's quarters became a subquery: none closed up to this
+    # quarter means the latest closed quarters, whichever they are.
+    later = QuarterFactory(year=2025, number=4, status=QuarterStatus.CLOSED)
+    QuarterResultFactory(quarter=later, employee=world.a1, department=world.a)
+    login(client, world, "office")
+
+    html = client.get(url("quarter", CODE)).content.decode()
+
+    assert 'data-chart="trend"' in html
+    assert 'data-quarter="2025Q4"' in html
 
 
 # --- Close and reopen ------------------------------------------------------------------
