@@ -80,6 +80,10 @@ class DepartmentTiers:
         return getattr(self, key)
 
 
+# The tiers a result's award_tier names itself (the others: disqualified, training).
+_AWARD_KEYS = frozenset(AwardTier.values) & frozenset(TIER_KEYS)
+
+
 def tier_counts(
     *, quarter: Quarter, departments: QuerySet[Department] | None = None
 ) -> list[DepartmentTiers]:
@@ -124,9 +128,6 @@ def tier_counts(
             continue
         line[key] = line.get(key, 0) + row["n"]
     return [DepartmentTiers(**line) for line in counted.values()]
-
-
-_AWARD_KEYS = frozenset(AwardTier.values) & frozenset(TIER_KEYS)
 
 
 # Geometry of the bar chart, in viewBox units: about CSS pixels on a phone; the
