@@ -165,32 +165,29 @@ PAYOUT_ROW = [1, "Y2000N000001", "员工1", "bench-部门01", "理货员", "最�
 PAYOUT_ROW += [550, ""]
 
 
-def floor_openpyxl(path: Path, row: list, count: int) -> float:
-    """Bare openpyxl write-only: a header and `count` copies of `row`, saved."""
-    from openpyxl import Workbook
-
+def _write_plain(wb, path: Path, row: list, count: int) -> float:
+    """Seconds `wb` takes to write a header and `count` copies of `row` and save them."""
     started = time.perf_counter()
-    wb = Workbook(write_only=True)
     ws = wb.create_sheet("x")
     ws.append([f"h{i}" for i in range(len(row))])
     for _ in range(count):
         ws.append(row)
     wb.save(path)
     return time.perf_counter() - started
+
+
+def floor_openpyxl(path: Path, row: list, count: int) -> float:
+    """Bare openpyxl write-only: a header and `count` copies of `row`, saved."""
+    from openpyxl import Workbook
+
+    return _write_plain(Workbook(write_only=True), path, row, count)
 
 
 def floor_streaming(path: Path, row: list, count: int) -> float:
     """The same rows through `spreadsheets.streaming`, the exports' writer, with no database."""
     from spreadsheets.streaming import StreamingWorkbook
 
-    started = time.perf_counter()
-    wb = StreamingWorkbook()
-    ws = wb.create_sheet("x")
-    ws.append([f"h{i}" for i in range(len(row))])
-    for _ in range(count):
-        ws.append(row)
-    wb.save(path)
-    return time.perf_counter() - started
+    return _write_plain(StreamingWorkbook(), path, row, count)
 
 
 def floor_xlsxwriter(path: Path, row: list, count: int) -> float:
