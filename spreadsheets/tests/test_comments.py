@@ -81,3 +81,5 @@ def test_the_spool_goes_in_after_the_first_row_and_before_any_comment():
     ws.append([cell])
     with pytest.raises(ValueError, match="before the first comment"):
         comments_spool(ws)
+    # Saved, so the sheet's row stream closes now rather than when collected.
+    wb.save(io.BytesIO())
