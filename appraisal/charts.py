@@ -206,8 +206,12 @@ def render_tier_counts(
     )
 
 
-def _e(text: object) -> str:
-    """`text` escaped for HTML (Django's `escape`, without its lazy-string wrapper)."""
+def escape_text(text: object) -> str:
+    """`text` escaped for HTML, as Django's `escape` does it, without marking every piece safe.
+
+    The charts written in Python (here and in the my scores tags) escape every
+    text with it and mark the finished drawing safe once.
+    """
     return html.escape(str(text))
 
 
@@ -222,15 +226,17 @@ def _draw_tier_counts(
     """The tier chart's markup, written in Python (through a template it was a third of
     the quarter page): a legend, the SVG, and every number in a visually hidden table.
     Every text is escaped; the rest are numbers, colours and keys of our own."""
-    cid = _e(chart_id)
+    cid = escape_text(chart_id)
     if not rows:
-        message = _e(_("No results for this quarter yet: they appear once the quarter is closed."))
+        message = escape_text(
+            _("No results for this quarter yet: they appear once the quarter is closed.")
+        )
         return mark_safe(
             f'<p class="text-muted" id="{cid}" data-chart="tier-counts"'
             f' data-departments="0">{message}</p>'
         )
-    label = {tier.key: _e(tier.label) for tier in TIERS}
-    title_text = _e(title)
+    label = {tier.key: escape_text(tier.label) for tier in TIERS}
+    title_text = escape_text(title)
     total = sum(item.total for item in data)
     parts = [
         f'<figure class="chart-figure mb-3" id="{cid}" data-chart="tier-counts"'
@@ -247,7 +253,7 @@ def _draw_tier_counts(
         f' aria-labelledby="{cid}-title {cid}-desc" focusable="false">'
         f'<title id="{cid}-title">{title_text}</title><desc id="{cid}-desc">',
     ]
-    names = {id(row): _e(row["item"].name) for row in rows}
+    names = {id(row): escape_text(row["item"].name) for row in rows}
     for row in rows:
         said = ", ".join(
             f"{label[segment['tier'].key]} {segment['count']}" for segment in row["segments"]
@@ -260,7 +266,7 @@ def _draw_tier_counts(
             f'<g data-department="{item.department_id}" data-total="{item.total}">'
             f"<title>{name} · {item.total}</title>"
             f'<text x="{_BAR_LABEL_WIDTH - 6}" y="{text_y}" dy=".35em" text-anchor="end"'
-            f' font-size="11" fill="#212529">{_e(row["short_name"])}</text>'
+            f' font-size="11" fill="#212529">{escape_text(row["short_name"])}</text>'
         )
         for segment in row["segments"]:
             tier, count = segment["tier"], segment["count"]
@@ -282,13 +288,15 @@ def _draw_tier_counts(
     # A table ignores the 1px width of .visually-hidden: its wrapper carries it.
     parts.append(
         f'</svg><div class="visually-hidden"><table><caption>{title_text}</caption>'
-        f'<thead><tr><th scope="col">{_e(_("Department"))}</th>'
+        f'<thead><tr><th scope="col">{escape_text(_("Department"))}</th>'
     )
     parts.extend(f'<th scope="col">{label[tier.key]}</th>' for tier in TIERS)
-    parts.append(f'<th scope="col">{_e(_("Total"))}</th></tr></thead><tbody>')
+    parts.append(f'<th scope="col">{escape_text(_("Total"))}</th></tr></thead><tbody>')
     for item in data:
         cells = "".join(f"<td>{item.count(key)}</td>" for key in TIER_KEYS)
-        parts.append(f'<tr><th scope="row">{_e(item.name)}</th>{cells}<td>{item.total}</td></tr>')
+        parts.append(
+            f'<tr><th scope="row">{escape_text(item.name)}</th>{cells}<td>{item.total}</td></tr>'
+        )
     parts.append("</tbody></table></div></figure>")
     return mark_safe("".join(parts))
 
@@ -408,9 +416,11 @@ def render_average_trend(
     Pure: no database. An empty `data` renders a short message instead.
     """
     title = title or _("Average scores per quarter")
-    cid = _e(chart_id or _chart_id("trend-chart"))
+    cid = escape_text(chart_id or _chart_id("trend-chart"))
     if not data:
-        message = _e(_("No closed quarter yet: the averages appear once a quarter is closed."))
+        message = escape_text(
+            _("No closed quarter yet: the averages appear once a quarter is closed.")
+        )
         return mark_safe(
             f'<p class="text-muted" id="{cid}" data-chart="average-trend"'
             f' data-points="0">{message}</p>'
@@ -430,10 +440,10 @@ def render_average_trend(
 
     points = [
         _TrendPoint(
-            code=_e(item.code),
-            final=_e(item.final),
-            average=_e(item.average),
-            employees=_e(item.employees),
+            code=escape_text(item.code),
+            final=escape_text(item.final),
+            average=escape_text(item.average),
+            employees=escape_text(item.employees),
             x=_num(x_of(index)),
             final_y=_num(y_of(item.final)),
             average_y=_num(y_of(item.average)),
@@ -446,7 +456,7 @@ def render_average_trend(
         for index, item in enumerate(data)
     ]
     grid = [(value, _num(y_of(value))) for value in range(low, high + 1, step)]
-    return _draw_average_trend(chart_id=cid, title=_e(title), points=points, grid=grid)
+    return _draw_average_trend(chart_id=cid, title=escape_text(title), points=points, grid=grid)
 
 
 def _draw_average_trend(
@@ -455,10 +465,10 @@ def _draw_average_trend(
     """The trend's markup, written in Python as the tier chart's is (through a template
     it cost five times as much): a legend, the SVG, and every number in a visually
     hidden table. `chart_id`, `title` and the points' texts come escaped."""
-    final_label = _e(_("Average final score"))
-    average_label = _e(_("Average of the quarter averages"))
-    final_said = _e(_("average final score"))
-    average_said = _e(_("average of the quarter averages"))
+    final_label = escape_text(_("Average final score"))
+    average_label = escape_text(_("Average of the quarter averages"))
+    final_said = escape_text(_("average final score"))
+    average_said = escape_text(_("average of the quarter averages"))
     left, right = _LINE_LEFT, _LINE_VIEW_WIDTH - _LINE_RIGHT
     parts = [
         f'<figure class="chart-figure mb-3" id="{chart_id}" data-chart="average-trend"'
@@ -512,8 +522,8 @@ def _draw_average_trend(
     # A table ignores the 1px width of .visually-hidden: its wrapper carries it.
     parts.append(
         f'</svg><div class="visually-hidden"><table><caption>{title}</caption><thead><tr>'
-        f'<th scope="col">{_e(_("Quarter"))}</th><th scope="col">{final_label}</th>'
-        f'<th scope="col">{average_label}</th><th scope="col">{_e(_("Employees"))}</th>'
+        f'<th scope="col">{escape_text(_("Quarter"))}</th><th scope="col">{final_label}</th>'
+        f'<th scope="col">{average_label}</th><th scope="col">{escape_text(_("Employees"))}</th>'
         "</tr></thead><tbody>"
     )
     parts.extend(

@@ -6,7 +6,6 @@ escaped, the rest are numbers, dates and band keys of our own."""
 
 from __future__ import annotations
 
-import html
 import math
 from datetime import date
 from decimal import Decimal
@@ -19,6 +18,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from appraisal.charts import escape_text
 from appraisal.selectors.my_scores import MyScores
 
 register = template.Library()
@@ -35,10 +35,6 @@ def _plain(value: Decimal | int) -> str:
     return format(Decimal(value).normalize(), "f")
 
 
-def _e(text: object) -> str:
-    return html.escape(str(text))
-
-
 @register.simple_tag
 def score_chart(scores: MyScores) -> SafeString:
     """Daily totals over the quarter against the award thresholds.
@@ -49,7 +45,7 @@ def score_chart(scores: MyScores) -> SafeString:
     """
     days = scores.quarter_days
     if not days:
-        message = _e(_("No daily sheets in this quarter yet."))
+        message = escape_text(_("No daily sheets in this quarter yet."))
         return mark_safe(f'<p class="text-muted mb-0" data-points="0">{message}</p>')
     settings = scores.settings
     quarter = scores.quarter
@@ -73,7 +69,7 @@ def score_chart(scores: MyScores) -> SafeString:
         return round(TOP + float((TOP_SCORE - score) / span_score) * plot_h, 1)
 
     right, bottom, label_x = WIDTH - RIGHT, HEIGHT - BOTTOM, LEFT - 3
-    title = _e(_("Daily totals in %(quarter)s") % {"quarter": quarter.code})
+    title = escape_text(_("Daily totals in %(quarter)s") % {"quarter": quarter.code})
     parts = [
         f'<svg class="score-chart" viewBox="0 0 {WIDTH} {HEIGHT}" width="100%"'
         ' preserveAspectRatio="xMidYMid meet" role="img" aria-labelledby="chart-title"'
@@ -92,7 +88,7 @@ def score_chart(scores: MyScores) -> SafeString:
             parts.append(f'<line class="chart-month" x1="{x}" y1="{TOP}" x2="{x}" y2="{bottom}" />')
         parts.append(
             f'<text class="chart-label" x="{x_of(first.replace(day=15))}" y="{HEIGHT - 5}"'
-            f' text-anchor="middle">{_e(dateformat.format(first, "M"))}</text>'
+            f' text-anchor="middle">{escape_text(dateformat.format(first, "M"))}</text>'
         )
     for value, band in thresholds:
         if bottom_score <= value <= TOP_SCORE:
@@ -117,8 +113,8 @@ def score_chart(scores: MyScores) -> SafeString:
         parts.append(
             f'<circle class="chart-point band-{d.band}{" is-spot" if spot else ""}"'
             f' cx="{x}" cy="{y}" r="{"3.2" if spot else "2.4"}"'
-            f' data-day="{d.day.isoformat()}" data-total="{_e(d.total)}">'
-            f"<title>{_e(shown)}</title></circle>"
+            f' data-day="{d.day.isoformat()}" data-total="{escape_text(d.total)}">'
+            f"<title>{escape_text(shown)}</title></circle>"
         )
     parts.append("</svg>")
     return mark_safe("".join(parts))
@@ -129,8 +125,8 @@ def calendar_cells(scores: MyScores) -> SafeString:
     """The month's day cells, Monday first: a link for a day with a score, else a blank."""
     month = f"{scores.month.year:04d}-{scores.month.month:02d}"
     spot = (
-        f'<span class="cal-spot" title="{_e(_("Spot check"))}">'
-        f"{_e(pgettext('spot check, one character on a calendar day', 'Spot'))}</span>"
+        f'<span class="cal-spot" title="{escape_text(_("Spot check"))}">'
+        f"{escape_text(pgettext('spot check, one character on a calendar day', 'Spot'))}</span>"
     )
     parts = []
     for week in scores.weeks:
@@ -147,7 +143,7 @@ def calendar_cells(scores: MyScores) -> SafeString:
                     f'<span class="cal-num">{cell.day.day}</span></div>'
                 )
                 continue
-            total, band, is_spot = score.total, _e(score.band), score.is_spot_check
+            total, band, is_spot = score.total, escape_text(score.band), score.is_spot_check
             selected = " is-selected" if cell.is_selected else ""
             flags = (' data-spot-check="1"' if is_spot else "") + (
                 ' aria-current="date"' if cell.is_selected else ""
@@ -155,10 +151,10 @@ def calendar_cells(scores: MyScores) -> SafeString:
             parts.append(
                 f'<a class="cal-cell band-{band}{selected}{today}"'
                 f' href="?month={month}&amp;day={day}#day" data-day="{day}"'
-                f' data-total="{_e(localize(total, use_l10n=False))}" data-band="{band}"'
+                f' data-total="{escape_text(localize(total, use_l10n=False))}" data-band="{band}"'
                 f"{flags}>"
                 f'<span class="cal-num">{cell.day.day}</span>'
-                f'<span class="cal-total">{_e(floatformat(total, "-1"))}</span>'
+                f'<span class="cal-total">{escape_text(floatformat(total, "-1"))}</span>'
                 f"{spot if is_spot else ''}</a>"
             )
     return mark_safe("".join(parts))
