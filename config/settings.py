@@ -156,7 +156,10 @@ AUTH_PASSWORD_VALIDATORS = [
 # address is REMOTE_ADDR, as for the feedback limits (see feedback/views.py).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend, loading the employee with the login (one query a page less).
+    # It replaced django.contrib.auth.backends.ModelBackend: sessions made before
+    # name that one, so everyone logs in once more after the upgrade.
+    "employees.backends.EmployeeModelBackend",
 ]
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)

@@ -318,7 +318,7 @@ def activate(request: HttpRequest) -> HttpResponse:
             except ValidationError as exc:
                 form.add_error("code", exc)
             else:
-                auth_login(request, login, backend="django.contrib.auth.backends.ModelBackend")
+                auth_login(request, login, backend="employees.backends.EmployeeModelBackend")
                 messages.success(request, _("Your password is set. Welcome!"))
                 return redirect("home")
         if form.has_error("code", WRONG_CODE):

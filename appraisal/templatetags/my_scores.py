@@ -9,14 +9,15 @@ from __future__ import annotations
 import math
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 
 from django import template
 from django.template.defaultfilters import floatformat
 from django.utils import dateformat
 from django.utils.formats import get_format, localize
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 
 from appraisal.charts import escape_text
 from appraisal.selectors.my_scores import MyScores
@@ -33,6 +34,20 @@ TOP_SCORE = Decimal("100")
 def _plain(value: Decimal | int) -> str:
     """95.00 -> "95", 92.50 -> "92.5" (an unsaved RuleSettings holds plain ints)."""
     return format(Decimal(value).normalize(), "f")
+
+
+# A chart point's title and a calendar day's total, as the `date` and
+# `floatformat` filters write them: each takes a dozen microseconds, a page
+# shows up to 92 of them, and a quarter holds a few dozen distinct totals. The
+# active language is part of the key, since the formats follow it.
+@lru_cache(maxsize=1024)
+def _short_date(day: date, language: str | None) -> str:
+    return dateformat.format(day, get_format("SHORT_DATE_FORMAT"))
+
+
+@lru_cache(maxsize=1024)
+def _one_decimal(total: Decimal, language: str | None) -> str:
+    return floatformat(total, "-1")
 
 
 @register.simple_tag
@@ -105,11 +120,10 @@ def score_chart(scores: MyScores) -> SafeString:
     points = [(d, x_of(d.day), y_of(d.total)) for d in days]
     polyline = " ".join(f"{x},{y}" for _d, x, y in points)
     parts.append(f'<polyline class="chart-line" points="{polyline}" />')
-    # The format the `date` filter would look up for every point, looked up once.
-    short_date = get_format("SHORT_DATE_FORMAT")
+    language = get_language()
     for d, x, y in points:
         spot = d.is_spot_check
-        shown = f"{dateformat.format(d.day, short_date)} · {floatformat(d.total, '-1')}"
+        shown = f"{_short_date(d.day, language)} · {_one_decimal(d.total, language)}"
         parts.append(
             f'<circle class="chart-point band-{d.band}{" is-spot" if spot else ""}"'
             f' cx="{x}" cy="{y}" r="{"3.2" if spot else "2.4"}"'
@@ -128,6 +142,7 @@ def calendar_cells(scores: MyScores) -> SafeString:
         f'<span class="cal-spot" title="{escape_text(_("Spot check"))}">'
         f"{escape_text(pgettext('spot check, one character on a calendar day', 'Spot'))}</span>"
     )
+    language = get_language()
     parts = []
     for week in scores.weeks:
         for cell in week:
@@ -154,7 +169,7 @@ def calendar_cells(scores: MyScores) -> SafeString:
                 f' data-total="{escape_text(localize(total, use_l10n=False))}" data-band="{band}"'
                 f"{flags}>"
                 f'<span class="cal-num">{cell.day.day}</span>'
-                f'<span class="cal-total">{escape_text(floatformat(total, "-1"))}</span>'
+                f'<span class="cal-total">{escape_text(_one_decimal(total, language))}</span>'
                 f"{spot if is_spot else ''}</a>"
             )
     return mark_safe("".join(parts))

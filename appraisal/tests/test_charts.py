@@ -360,9 +360,14 @@ def test_the_daily_totals_draw_what_their_template_drew():
 
 
 def test_the_daily_totals_speak_the_page_language():
+    days = [_day(datetime.date(2026, 8, 5), "38.5", "pass")]
+    # The same point drawn in English first: its remembered text is English only.
+    with translation.override("en"):
+        english = score_chart(_my_quarter(days))
     with translation.override("zh-hans"):
-        svg = score_chart(_my_quarter([_day(datetime.date(2026, 8, 5), "38.5", "pass")]))
+        svg = score_chart(_my_quarter(days))
 
+    assert "<title>08/05/2026 · 88.5</title>" in english
     assert "2026Q3 季度每日得分" in svg
     assert "<title>2026年8月5日 · 88.5</title>" in svg
     assert ">七月<" in svg

@@ -286,12 +286,12 @@ def test_a_head_sees_only_their_own_department_review_on_the_overview(client, wo
 @pytest.mark.parametrize(
     ("who", "queries"),
     [
-        # Session, login, its roles; the quarter; reviews, objections, results,
-        # events, log; tier counts, trend (its quarters a subquery); whether the
-        # login has an employee (the navbar).
-        ("office", 12),
-        # A head adds their department for the charts and the company's open reviews.
-        ("head", 14),
+        # Session, login (with its employee, if any, for the navbar: see
+        # employees.backends), its roles; the quarter; reviews, objections,
+        # results, events, log; tier counts, trend (its quarters a subquery).
+        ("office", 11),
+        # A head adds the company's open reviews (their department comes with the login).
+        ("head", 12),
     ],
 )
 def test_the_overview_reads_a_fixed_number_of_queries(

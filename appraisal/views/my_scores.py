@@ -18,12 +18,11 @@ from employees.models import Employee
 @login_required
 def my_scores(request: HttpRequest) -> HttpResponse:
     """The login's own scores; there is no way to ask for anyone else's."""
-    # The employee with their department in one query: the page shows both, and the
-    # query saved pays for the service stars' one.
-    employee = Employee.objects.select_related("department").filter(user=request.user).first()
-    if employee is None:
+    # Loaded with the login, department and all (employees.backends).
+    try:
+        employee = request.user.employee
+    except Employee.DoesNotExist:
         return render(request, "appraisal/my_scores_missing.html", status=404)
-    request.user.employee = employee
     today = timezone.localdate()
     day = day_from_param(value=request.GET.get("day"))
     month_param = request.GET.get("month")
