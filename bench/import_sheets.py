@@ -40,6 +40,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 import _company as company
@@ -364,21 +365,22 @@ def bare_write(path: Path, *, before: Path | None) -> dict:
         # The driver's own cursor: on SQLite, Django's wrapper rewrites the SQL and
         # tees the rows of an `executemany`.
         raw = cursor.cursor if postgres else sqlite3.Cursor(connection.connection)
+
+        def insert(table: str, columns: str, rows: Iterable[tuple]) -> None:
+            if postgres:
+                with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+            else:
+                marks = ", ".join(["?"] * len(columns.split(",")))
+                raw.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
+
         if not old:
             rows = (
                 tuple(map(plain, (*key, *scores, note, stamp, stamp)))
                 for key, (scores, note) in sheets.items()
             )
-            if postgres:
-                with raw.copy(f"COPY appraisal_dailysheet ({sheet_columns}) FROM STDIN") as copy:
-                    for row in rows:
-                        copy.write_row(row)
-            else:
-                raw.executemany(
-                    f"INSERT INTO appraisal_dailysheet ({sheet_columns}) VALUES "
-                    f"({', '.join(['?'] * 10)})",
-                    rows,
-                )
+            insert("appraisal_dailysheet", sheet_columns, rows)
         elif postgres:
             # One UPDATE from a temporary table: the statement-level guards of
             # migration 0013 would run once a row for a row-by-row UPDATE.
@@ -417,16 +419,7 @@ def bare_write(path: Path, *, before: Path | None) -> dict:
             tuple(map(plain, (ids[key], *key, stamp, *texts, "bare write")))
             for key, texts in revisions.items()
         )
-        if postgres:
-            with raw.copy(f"COPY appraisal_sheetrevision ({revision_columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            raw.executemany(
-                f"INSERT INTO appraisal_sheetrevision ({revision_columns}) VALUES "
-                f"({', '.join(['?'] * 8)})",
-                rows,
-            )
+        insert("appraisal_sheetrevision", revision_columns, rows)
     return {"seconds": time.perf_counter() - started, "count": len(sheets)}
 
 
