@@ -310,13 +310,14 @@ def _file_sheets(path: Path) -> dict[tuple, tuple]:
 def bare_write(path: Path, *, before: Path | None) -> dict:
     """The database's part of an import alone, timed: the file's sheets and a revision each.
 
-    Rows are made ready first (untimed): read, parsed, and for the second
-    file compared with the first, so only changed sheets are written. Then, in
-    one transaction, as plainly as the database allows: the sheets by COPY
-    (PostgreSQL) or sqlite3's own `executemany` (SQLite), inserted, or updated
-    by key (on PostgreSQL in one UPDATE from a temporary table); their ids read
-    back in one SELECT; the revisions the same way. The tables keep every
-    index, constraint and trigger.
+    Everything Python can make ready is made before the clock starts: the file
+    read and parsed, for the second file compared with the first (only changed
+    sheets are written), every row a tuple of the values the driver is given.
+    Then, in one transaction, as plainly as the database allows: the sheets by
+    COPY (PostgreSQL) or sqlite3's own `executemany` (SQLite), inserted, or
+    updated by key (on PostgreSQL in one UPDATE from a temporary table); their
+    ids read back in one SELECT; the revisions like the sheets. The tables keep
+    every index, constraint and trigger.
     """
     from django.db import connection, transaction
     from django.utils import timezone
@@ -324,9 +325,11 @@ def bare_write(path: Path, *, before: Path | None) -> dict:
     from appraisal.rules import Category
     from appraisal.services.sheets import _sheet_values
 
+    postgres = connection.vendor == "postgresql"
     sheets = _file_sheets(path)
-    old = _file_sheets(before) if before is not None else {}
-    if old:
+    updating = before is not None
+    old = _file_sheets(before) if updating else {}
+    if updating:
         sheets = {key: value for key, value in sheets.items() if old.get(key) != value}
 
     def values(scores: tuple, note: str) -> str:
@@ -336,11 +339,18 @@ def bare_write(path: Path, *, before: Path | None) -> dict:
             )
         )
 
-    revisions = {
-        key: (values(*old[key]) if key in old else "{}", values(scores, note))
-        for key, (scores, note) in sheets.items()
-    }
-    postgres = connection.vendor == "postgresql"
+    def plain(*values: object) -> tuple:  # as Django's SQLite adapters store them
+        if postgres:
+            return values
+        return tuple(
+            value.isoformat()
+            if isinstance(value, datetime.date)
+            else value
+            if isinstance(value, (int, str))
+            else str(value)
+            for value in values
+        )
+
     now = timezone.now()
     stamp = now if postgres else connection.ops.adapt_datetimefield_value(now)
     days = [day for _employee, day, _spot in sheets]
@@ -352,13 +362,30 @@ def bare_write(path: Path, *, before: Path | None) -> dict:
     revision_columns = (
         "sheet_id, employee_id, day, is_spot_check, changed_at, old_values, new_values, reason"
     )
-
-    def plain(value: object) -> object:  # what Django's SQLite adapters store
-        if postgres:
-            return value
-        if isinstance(value, datetime.date):
-            return value.isoformat()
-        return str(value) if not isinstance(value, (int, str)) else value
+    if updating:
+        # Scores and note, then the key (SQLite's UPDATE … WHERE), or the key first (COPY).
+        sheet_rows = [
+            (*key, *scores, note) if postgres else plain(*scores, note, stamp, *key)
+            for key, (scores, note) in sheets.items()
+        ]
+    else:
+        sheet_rows = [
+            plain(*key, *scores, note, stamp, stamp) for key, (scores, note) in sheets.items()
+        ]
+    revision_rows = [
+        (
+            key,
+            plain(
+                *key,
+                stamp,
+                values(*old[key]) if key in old else "{}",
+                values(scores, note),
+                "bare write",
+            ),
+        )
+        for key, (scores, note) in sheets.items()
+    ]
+    del sheets, old
 
     started = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
@@ -375,12 +402,8 @@ def bare_write(path: Path, *, before: Path | None) -> dict:
                 marks = ", ".join(["?"] * len(columns.split(",")))
                 raw.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
 
-        if not old:
-            rows = (
-                tuple(map(plain, (*key, *scores, note, stamp, stamp)))
-                for key, (scores, note) in sheets.items()
-            )
-            insert("appraisal_dailysheet", sheet_columns, rows)
+        if not updating:
+            insert("appraisal_dailysheet", sheet_columns, sheet_rows)
         elif postgres:
             # One UPDATE from a temporary table: the statement-level guards of
             # migration 0013 would run once a row for a row-by-row UPDATE.
@@ -389,9 +412,11 @@ def bare_write(path: Path, *, before: Path | None) -> dict:
                 "is_spot_check boolean, discipline numeric, courtesy numeric, service numeric, "
                 "morality numeric, note text)"
             )
-            with raw.copy("COPY bare_rows FROM STDIN") as copy:
-                for key, (scores, note) in sheets.items():
-                    copy.write_row((*key, *scores, note))
+            insert(
+                "bare_rows",
+                "employee_id, day, is_spot_check, discipline, courtesy, service, morality, note",
+                sheet_rows,
+            )
             cursor.execute(
                 "UPDATE appraisal_dailysheet s SET discipline = t.discipline, "
                 "courtesy = t.courtesy, service = t.service, morality = t.morality, "
@@ -404,10 +429,7 @@ def bare_write(path: Path, *, before: Path | None) -> dict:
                 "UPDATE appraisal_dailysheet SET discipline = ?, courtesy = ?, service = ?, "
                 "morality = ?, note = ?, updated_at = ? "
                 "WHERE employee_id = ? AND day = ? AND is_spot_check = ?",
-                (
-                    tuple(map(plain, (*scores, note, stamp, *key)))
-                    for key, (scores, note) in sheets.items()
-                ),
+                sheet_rows,
             )
         cursor.execute(
             "SELECT id, employee_id, day, is_spot_check FROM appraisal_dailysheet "
@@ -415,12 +437,12 @@ def bare_write(path: Path, *, before: Path | None) -> dict:
             [first, last],
         )
         ids = {(employee, day, bool(spot)): pk for pk, employee, day, spot in cursor.fetchall()}
-        rows = (
-            tuple(map(plain, (ids[key], *key, stamp, *texts, "bare write")))
-            for key, texts in revisions.items()
+        insert(
+            "appraisal_sheetrevision",
+            revision_columns,
+            [(ids[key], *row) for key, row in revision_rows],
         )
-        insert("appraisal_sheetrevision", revision_columns, rows)
-    return {"seconds": time.perf_counter() - started, "count": len(sheets)}
+    return {"seconds": time.perf_counter() - started, "count": len(revision_rows)}
 
 
 def import_file(path: Path) -> dict:
