@@ -4,7 +4,6 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import expect
 
 from appraisal.models import (
@@ -17,7 +16,7 @@ from appraisal.models import (
 )
 from appraisal.rules import QuarterId
 from appraisal.services import quarter_approve, quarter_close
-from appraisal.tests.factories import DailySheetFactory, EventFactory, QuarterFactory
+from appraisal.tests.factories import DailySheetFactory, EventFactory
 from conftest import browser_login
 from employees.models import DepartmentKind
 from employees.tests.factories import DepartmentFactory, office_user, staff_employee
@@ -27,17 +26,6 @@ from feedback.tests.factories import FeedbackMessageFactory
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 XSS = "<script>alert('xss')</script>"
-
-
-@pytest.fixture
-def today():
-    return timezone.localdate()
-
-
-@pytest.fixture
-def quarter(today):
-    qid = QuarterId.of(today)
-    return QuarterFactory(year=qid.year, number=qid.number)
 
 
 @pytest.fixture

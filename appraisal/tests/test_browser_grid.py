@@ -21,11 +21,6 @@ NAMES = ["张伟", "王芳", "李娜", "刘洋", "陈静", "杨磊", "赵敏", "
 
 
 @pytest.fixture
-def today():
-    return timezone.localdate()
-
-
-@pytest.fixture
 def department(today):
     qid = QuarterId.of(today)
     QuarterFactory(year=qid.year, number=qid.number)

@@ -2,11 +2,10 @@
 customer's feedback after an early close is received and kept for the record."""
 
 import pytest
-from django.utils import timezone
 
 from appraisal.models import EventKind, EventSource, EventValidity, QuarterStatus
 from appraisal.rules import QuarterId
-from appraisal.tests.factories import EventFactory, QuarterFactory
+from appraisal.tests.factories import EventFactory
 from awards.tests.factories import WorkBadgeFactory
 from conftest import browser_login
 from employees.models import DepartmentKind
@@ -22,17 +21,6 @@ PHONE = {
     "has_touch": True,
     "locale": "zh-CN",
 }
-
-
-@pytest.fixture
-def today():
-    return timezone.localdate()
-
-
-@pytest.fixture
-def quarter(today):
-    qid = QuarterId.of(today)
-    return QuarterFactory(year=qid.year, number=qid.number)
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from decimal import Decimal
 import openpyxl
 import pytest
 from django.core.management import CommandError, call_command
-from django.utils import timezone
 
 from appraisal.imports import EVENT_HEADERS, events_import
 from appraisal.models import (
@@ -58,11 +57,6 @@ def write_workbook(path, rows, headers=EVENT_HEADERS):
 def at_row(message, row, name=FILE):
     """True when `message` is about row `row` of the file (in whatever language is active)."""
     return message.startswith(row_error(name, row, ""))
-
-
-@pytest.fixture
-def today():
-    return timezone.localdate()
 
 
 @pytest.fixture

@@ -33,17 +33,6 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 @pytest.fixture
-def today():
-    return timezone.localdate()
-
-
-@pytest.fixture
-def quarter(today):
-    qid = QuarterId.of(today)
-    return QuarterFactory(year=qid.year, number=qid.number)
-
-
-@pytest.fixture
 def employee(quarter):
     return EmployeeFactory(department=DepartmentFactory(name="货运部"), name="张三")
 

@@ -29,11 +29,6 @@ FULL = {"discipline": "20", "courtesy": "10", "service": "50", "morality": "20"}
 
 
 @pytest.fixture
-def today():
-    return timezone.localdate()
-
-
-@pytest.fixture
 def department():
     return DepartmentFactory(name="货运部", kind=DepartmentKind.FRONTLINE)
 

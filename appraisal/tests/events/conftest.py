@@ -1,10 +1,7 @@
 """The people and the quarter the event tests record events for: two departments, each role."""
 
 import pytest
-from django.utils import timezone
 
-from appraisal.rules import QuarterId
-from appraisal.tests.factories import QuarterFactory
 from employees.tests.factories import (
     DepartmentFactory,
     EmployeeFactory,
@@ -13,17 +10,6 @@ from employees.tests.factories import (
     office_user,
     staff_employee,
 )
-
-
-@pytest.fixture
-def today():
-    return timezone.localdate()
-
-
-@pytest.fixture
-def quarter(today):
-    qid = QuarterId.of(today)
-    return QuarterFactory(year=qid.year, number=qid.number)
 
 
 @pytest.fixture

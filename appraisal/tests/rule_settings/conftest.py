@@ -1,7 +1,6 @@
 """The quarters and the people the rule settings tests use: an open and a closed quarter, each role."""
 
 import pytest
-from django.utils import timezone
 
 from appraisal.rules import QuarterId
 from appraisal.services import quarter_close
@@ -13,17 +12,6 @@ from employees.tests.factories import (
     office_user,
     staff_employee,
 )
-
-
-@pytest.fixture
-def today():
-    return timezone.localdate()
-
-
-@pytest.fixture
-def quarter(today):
-    qid = QuarterId.of(today)
-    return QuarterFactory(year=qid.year, number=qid.number)
 
 
 @pytest.fixture

@@ -1,15 +1,9 @@
 """Fixtures shared by the selectors' tests: a functional department and its head."""
 
 import pytest
-from django.utils import timezone
 
 from employees.models import DepartmentKind
 from employees.tests.factories import DepartmentFactory, head_user
-
-
-@pytest.fixture
-def today():
-    return timezone.localdate()
 
 
 @pytest.fixture

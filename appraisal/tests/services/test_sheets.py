@@ -36,11 +36,6 @@ def scores(discipline="20", courtesy="10", service="50", morality="20"):
 
 
 @pytest.fixture
-def today():
-    return timezone.localdate()
-
-
-@pytest.fixture
 def department():
     return DepartmentFactory(name="装卸作业部", kind=DepartmentKind.FRONTLINE)
 
