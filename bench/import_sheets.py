@@ -334,19 +334,8 @@ def bare_write(path: Path, *, before: Path | None, way: str) -> dict:
     read and parsed, for the second file compared with the first (only changed
     sheets are written), every row a tuple of the values the driver is given.
     Then, in one transaction, as plainly as the database allows, one of two
-    `way`s (the bench keeps the faster as the floor):
-
-    - "rows": the sheets by COPY (PostgreSQL) or sqlite3's own `executemany`
-      (SQLite), inserted, or updated by key (on PostgreSQL in one UPDATE from a
-      temporary table: migration 0013's statement-level guards would run once
-      a row for a row-by-row UPDATE); their ids read back in one SELECT; the
-      revisions like the sheets.
-    - "set": every row once into a temporary table (COPY or `executemany`),
-      then one INSERT … SELECT (or UPDATE … FROM) into the sheets and one
-      INSERT … SELECT of the revisions joined to the sheets for their ids, as
-      the import itself writes, without its upsert.
-
-    The tables keep every index, constraint and trigger.
+    `way`s (the bench keeps the faster as the floor): `_bare_rows` or
+    `_bare_set`. The tables keep every index, constraint and trigger.
     """
     from django.db import connection, transaction
     from django.utils import timezone
@@ -382,119 +371,168 @@ def bare_write(path: Path, *, before: Path | None, way: str) -> dict:
 
     now = timezone.now()
     stamp = now if postgres else connection.ops.adapt_datetimefield_value(now)
-    days = [day for _employee, day, _spot in sheets]
-    first, last = min(days), max(days)
-    key_columns = "employee_id, day, is_spot_check"
-    value_columns = "discipline, courtesy, service, morality, note"
-    revision_columns = (
-        "sheet_id, employee_id, day, is_spot_check, changed_at, old_values, new_values, reason"
-    )
-
     # The revisions' old values, as JSON text: "{}" for a new sheet.
     was = {key: values(*value) for key, value in old.items() if key in sheets}
     del old
     if way == "set":
         # One row a sheet: the key, the values, the revision's JSON texts.
-        set_rows = [
+        rows = [
             plain(*key, *scores, note, was.get(key, "{}"), values(scores, note))
             for key, (scores, note) in sheets.items()
         ]
-    elif updating:
-        # Scores and note, then the key (SQLite's UPDATE … WHERE), or the key first (COPY).
-        sheet_rows = [
-            (*key, *scores, note) if postgres else plain(*scores, note, stamp, *key)
-            for key, (scores, note) in sheets.items()
-        ]
+
+        def write(cursor: object) -> None:
+            _bare_set(cursor, rows, updating=updating, stamp=stamp)
+
     else:
-        sheet_rows = [
-            plain(*key, *scores, note, stamp, stamp) for key, (scores, note) in sheets.items()
-        ]
-    if way != "set":
+        if updating:
+            # Scores and note, then the key (SQLite's UPDATE … WHERE), or the key first (COPY).
+            sheet_rows = [
+                (*key, *scores, note) if postgres else plain(*scores, note, stamp, *key)
+                for key, (scores, note) in sheets.items()
+            ]
+        else:
+            sheet_rows = [
+                plain(*key, *scores, note, stamp, stamp) for key, (scores, note) in sheets.items()
+            ]
         revision_rows = [
             (key, plain(*key, stamp, was.get(key, "{}"), values(scores, note), "bare write"))
             for key, (scores, note) in sheets.items()
         ]
+        days = [day for _employee, day, _spot in sheets]
+
+        def write(cursor: object) -> None:
+            _bare_rows(
+                cursor,
+                sheet_rows,
+                revision_rows,
+                updating=updating,
+                stamp=stamp,
+                days=(min(days), max(days)),
+            )
+
     count = len(sheets)
     del sheets, was
 
     started = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
-        # The driver's own cursor: on SQLite, Django's wrapper rewrites the SQL and
-        # tees the rows of an `executemany`.
-        raw = cursor.cursor if postgres else sqlite3.Cursor(connection.connection)
-
-        def insert(table: str, columns: str, rows: Iterable[tuple]) -> None:
-            if postgres:
-                with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                    for row in rows:
-                        copy.write_row(row)
-            else:
-                marks = ", ".join(["?"] * len(columns.split(",")))
-                raw.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
-
-        def temporary(columns: str, rows: list[tuple]) -> None:
-            json_type = "jsonb" if postgres else "text"
-            cursor.execute(
-                "CREATE TEMPORARY TABLE bare_rows (employee_id bigint, day date, "
-                "is_spot_check boolean, discipline numeric, courtesy numeric, service numeric, "
-                f"morality numeric, note text, old_values {json_type}, new_values {json_type})"
-            )
-            insert("bare_rows", columns, rows)
-
-        update_from = (
-            "UPDATE appraisal_dailysheet AS s SET discipline = t.discipline, "
-            "courtesy = t.courtesy, service = t.service, morality = t.morality, "
-            "note = t.note, updated_at = %s FROM bare_rows t WHERE s.employee_id = "
-            "t.employee_id AND s.day = t.day AND s.is_spot_check = t.is_spot_check"
-        )
-        if way == "set":
-            temporary(f"{key_columns}, {value_columns}, old_values, new_values", set_rows)
-            if updating:
-                cursor.execute(update_from, [stamp])
-            else:
-                cursor.execute(
-                    f"INSERT INTO appraisal_dailysheet ({key_columns}, {value_columns}, "
-                    f"created_at, updated_at) SELECT {key_columns}, {value_columns}, %s, %s "
-                    "FROM bare_rows",
-                    [stamp, stamp],
-                )
-            cursor.execute(
-                f"INSERT INTO appraisal_sheetrevision ({revision_columns}) "
-                "SELECT s.id, t.employee_id, t.day, t.is_spot_check, %s, t.old_values, "
-                "t.new_values, 'bare write' FROM bare_rows t JOIN appraisal_dailysheet s "
-                "ON s.employee_id = t.employee_id AND s.day = t.day "
-                "AND s.is_spot_check = t.is_spot_check",
-                [stamp],
-            )
-            return {"seconds": time.perf_counter() - started, "count": count}
-        if not updating:
-            insert(
-                "appraisal_dailysheet",
-                f"{key_columns}, {value_columns}, created_at, updated_at",
-                sheet_rows,
-            )
-        elif postgres:
-            temporary(f"{key_columns}, {value_columns}", sheet_rows)
-            cursor.execute(update_from, [stamp])
-        else:
-            raw.executemany(
-                "UPDATE appraisal_dailysheet SET discipline = ?, courtesy = ?, service = ?, "
-                "morality = ?, note = ?, updated_at = ? "
-                "WHERE employee_id = ? AND day = ? AND is_spot_check = ?",
-                sheet_rows,
-            )
-        cursor.execute(
-            "SELECT id, employee_id, day, is_spot_check FROM appraisal_dailysheet "
-            "WHERE day BETWEEN %s AND %s",
-            [first, last],
-        )
-        ids = {(employee, day, bool(spot)): pk for pk, employee, day, spot in cursor.fetchall()}
-        insert(
-            "appraisal_sheetrevision",
-            revision_columns,
-            [(ids[key], *row) for key, row in revision_rows],
-        )
+        write(cursor)
     return {"seconds": time.perf_counter() - started, "count": count}
+
+
+_KEY_COLUMNS = "employee_id, day, is_spot_check"
+_VALUE_COLUMNS = "discipline, courtesy, service, morality, note"
+_REVISION_COLUMNS = (
+    "sheet_id, employee_id, day, is_spot_check, changed_at, old_values, new_values, reason"
+)
+# The second file's sheets, updated from the temporary table `bare_rows` by key.
+_UPDATE_FROM = (
+    "UPDATE appraisal_dailysheet AS s SET discipline = t.discipline, "
+    "courtesy = t.courtesy, service = t.service, morality = t.morality, "
+    "note = t.note, updated_at = %s FROM bare_rows t WHERE s.employee_id = "
+    "t.employee_id AND s.day = t.day AND s.is_spot_check = t.is_spot_check"
+)
+
+
+def _bare_insert(cursor, table: str, columns: str, rows: Iterable[tuple]) -> None:
+    """`rows` into `table` through the driver's own cursor: COPY, or sqlite3's `executemany`.
+
+    On SQLite, Django's cursor wrapper would rewrite the SQL and tee the rows.
+    """
+    if cursor.db.vendor == "postgresql":
+        with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    else:
+        marks = ", ".join(["?"] * len(columns.split(",")))
+        sqlite3.Cursor(cursor.db.connection).executemany(
+            f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows
+        )
+
+
+def _bare_temporary(cursor, columns: str, rows: list[tuple]) -> None:
+    """`rows` into a new temporary table `bare_rows`, of the sheets' and revisions' columns."""
+    json_type = "jsonb" if cursor.db.vendor == "postgresql" else "text"
+    cursor.execute(
+        "CREATE TEMPORARY TABLE bare_rows (employee_id bigint, day date, "
+        "is_spot_check boolean, discipline numeric, courtesy numeric, service numeric, "
+        f"morality numeric, note text, old_values {json_type}, new_values {json_type})"
+    )
+    _bare_insert(cursor, "bare_rows", columns, rows)
+
+
+def _bare_rows(
+    cursor,
+    sheet_rows: list[tuple],
+    revision_rows: list[tuple],
+    *,
+    updating: bool,
+    stamp: object,
+    days: tuple[datetime.date, datetime.date],
+) -> None:
+    """The "rows" way: the sheets by COPY or `executemany` straight into their table.
+
+    Inserted, or updated by key (on PostgreSQL in one UPDATE from a temporary
+    table: migration 0013's statement-level guards would run once a row for a
+    row-by-row UPDATE); their ids read back in one SELECT over `days`; the
+    revisions like the sheets.
+    """
+    if not updating:
+        _bare_insert(
+            cursor,
+            "appraisal_dailysheet",
+            f"{_KEY_COLUMNS}, {_VALUE_COLUMNS}, created_at, updated_at",
+            sheet_rows,
+        )
+    elif cursor.db.vendor == "postgresql":
+        _bare_temporary(cursor, f"{_KEY_COLUMNS}, {_VALUE_COLUMNS}", sheet_rows)
+        cursor.execute(_UPDATE_FROM, [stamp])
+    else:
+        sqlite3.Cursor(cursor.db.connection).executemany(
+            "UPDATE appraisal_dailysheet SET discipline = ?, courtesy = ?, service = ?, "
+            "morality = ?, note = ?, updated_at = ? "
+            "WHERE employee_id = ? AND day = ? AND is_spot_check = ?",
+            sheet_rows,
+        )
+    cursor.execute(
+        "SELECT id, employee_id, day, is_spot_check FROM appraisal_dailysheet "
+        "WHERE day BETWEEN %s AND %s",
+        list(days),
+    )
+    ids = {(employee, day, bool(spot)): pk for pk, employee, day, spot in cursor.fetchall()}
+    _bare_insert(
+        cursor,
+        "appraisal_sheetrevision",
+        _REVISION_COLUMNS,
+        [(ids[key], *row) for key, row in revision_rows],
+    )
+
+
+def _bare_set(cursor, rows: list[tuple], *, updating: bool, stamp: object) -> None:
+    """The "set" way, as the import itself writes without its upsert.
+
+    Every row once into a temporary table, then one INSERT … SELECT (or
+    UPDATE … FROM) into the sheets and one INSERT … SELECT of the revisions,
+    joined to the sheets for their ids.
+    """
+    _bare_temporary(cursor, f"{_KEY_COLUMNS}, {_VALUE_COLUMNS}, old_values, new_values", rows)
+    if updating:
+        cursor.execute(_UPDATE_FROM, [stamp])
+    else:
+        cursor.execute(
+            f"INSERT INTO appraisal_dailysheet ({_KEY_COLUMNS}, {_VALUE_COLUMNS}, "
+            f"created_at, updated_at) SELECT {_KEY_COLUMNS}, {_VALUE_COLUMNS}, %s, %s "
+            "FROM bare_rows",
+            [stamp, stamp],
+        )
+    cursor.execute(
+        f"INSERT INTO appraisal_sheetrevision ({_REVISION_COLUMNS}) "
+        "SELECT s.id, t.employee_id, t.day, t.is_spot_check, %s, t.old_values, "
+        "t.new_values, 'bare write' FROM bare_rows t JOIN appraisal_dailysheet s "
+        "ON s.employee_id = t.employee_id AND s.day = t.day "
+        "AND s.is_spot_check = t.is_spot_check",
+        [stamp],
+    )
 
 
 def import_file(path: Path) -> dict:
