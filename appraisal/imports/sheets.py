@@ -150,12 +150,24 @@ _CATEGORIES = tuple(Category)
 _SCORE_FIELDS = tuple(category.value for category in _CATEGORIES)
 
 
-class _Decimals(dict[str, Decimal]):
-    """Score text → its Decimal, made once per distinct text."""
+class _Scores(dict[str, tuple[Decimal, ...]]):
+    """The four scores' text, joined by commas → their Decimals, made once per distinct text."""
 
-    def __missing__(self, text: str) -> Decimal:
-        value = self[text] = Decimal(text)
+    def __missing__(self, text: str) -> tuple[Decimal, ...]:
+        value = self[text] = tuple(map(Decimal, text.split(",")))
         return value
+
+
+class _Days(dict[object, datetime.date]):
+    """A stored day as the driver gives it → the date, made once per distinct day.
+
+    PostgreSQL's driver gives dates; on SQLite the day is read as its text
+    (`CAST … AS TEXT`), past Django's converter, which parses every row's.
+    """
+
+    def __missing__(self, value: object) -> datetime.date:
+        day = self[value] = datetime.date.fromisoformat(value) if isinstance(value, str) else value
+        return day
 
 
 def _existing_sheets(
@@ -165,10 +177,12 @@ def _existing_sheets(
 
     One query per batch of employees over the file's date range rather than
     one per row; sheets of other days in that range are read and dropped. The
-    rows come from the cursor as they are, the scores as text: Django's
-    converters would make four Decimals a sheet, and a file holds a few dozen
-    distinct scores. (The text of a stored 20 is "20" on SQLite, "20.0" on
-    PostgreSQL: equal Decimals, and the same text once quantized.)
+    rows come from the cursor as they are, the four scores as one text:
+    Django's converters would make four Decimals and a date a sheet, and a
+    file holds a few dozen distinct scores and days, so each distinct text is
+    parsed once (`_Scores`, `_Days`), which halves the time of reading 100,000
+    sheets. (The text of a stored 20 is "20" on SQLite, "20.0" on PostgreSQL:
+    equal Decimals, and the same text once quantized.)
     """
     if not keys:
         return {}
@@ -182,24 +196,25 @@ def _existing_sheets(
         quote(meta.get_field(name).column)
         for name in (meta.pk.name, "employee", "day", "is_spot_check", "note")
     )
-    scores = ", ".join(f"CAST({quote(meta.get_field(n).column)} AS TEXT)" for n in _SCORE_FIELDS)
+    scores = " || ',' || ".join(
+        f"CAST({quote(meta.get_field(n).column)} AS TEXT)" for n in _SCORE_FIELDS
+    )
+    day_read = day if connection.vendor == "postgresql" else f"CAST({day} AS TEXT)"
     found: dict[_SheetKey, tuple[int, tuple[Decimal, ...], str]] = {}
-    decimals = _Decimals()
+    scores_of, days_of = _Scores(), _Days()
     with connection.cursor() as cursor:
         for batch in chunks(employee_ids, LOOKUP_BATCH):
             cursor.execute(
-                f"SELECT {pk}, {employee}, {day}, {spot}, {scores}, {note} "
+                f"SELECT {pk}, {employee}, {day_read}, {spot}, {scores}, {note} "
                 f"FROM {quote(meta.db_table)} WHERE {employee} IN "
                 f"({', '.join(['%s'] * len(batch))}) AND {day} BETWEEN %s AND %s",
                 [*batch, first, last],
             )
             # fetchall: the driver's, in C; iterating Django's cursor costs a frame a row.
-            for sheet_id, employee_id, sheet_day, is_spot_check, *texts, text in cursor.fetchall():
-                if isinstance(sheet_day, str):  # SQLite without its declared-type converters
-                    sheet_day = datetime.date.fromisoformat(sheet_day)
-                key = (employee_id, sheet_day, bool(is_spot_check))
+            for sheet_id, employee_id, stored_day, is_spot, text, note_text in cursor.fetchall():
+                key = (employee_id, days_of[stored_day], bool(is_spot))
                 if key in wanted:
-                    found[key] = (sheet_id, tuple(map(decimals.__getitem__, texts)), text)
+                    found[key] = (sheet_id, scores_of[text], note_text)
     return found
 
 
@@ -304,8 +319,10 @@ def _sheets_write(
     sheet_table, revision_table = quote(sheet_meta.db_table), quote(revision_meta.db_table)
     temp = quote("appraisal_import_sheet_rows")
     # The temporary table's columns, typed as the models' fields are on this database.
+    # The file's row number is its key: on SQLite the rowid, so that the two
+    # statements read the rows in the file's order without sorting them.
     temp_fields = [
-        (quote("row"), "integer"),
+        (quote("row"), "integer PRIMARY KEY"),
         *(
             (column(sheet_meta, name), sheet_meta.get_field(name).db_type(connection))
             for name in ("employee", "day", "is_spot_check", *_SCORE_FIELDS, "note")

@@ -409,9 +409,14 @@ def test_batches_upsert_and_revise_every_row(path, today, department, monkeypatc
     monkeypatch.setattr(appraisal.imports.sheets, "LOOKUP_BATCH", 2)
     monkeypatch.setattr(appraisal.imports.common, "LOOKUP_BATCH", 2)
     people = [EmployeeFactory(number=f"B{n:03d}", department=department) for n in range(7)]
+    # The third stored sheet, in the second batch, is a spot check: each batch reads its own kind.
+    spot = people[2]
     for person in people[:3]:
-        DailySheetFactory(employee=person, day=today, service=D("40"))
-    write_workbook(path, [(p.number, today, 20, 10, 45, 20, p.number, "") for p in people])
+        DailySheetFactory(employee=person, day=today, service=D("40"), is_spot_check=person is spot)
+    write_workbook(
+        path,
+        [(p.number, today, 20, 10, 45, 20, p.number, "是" if p is spot else "") for p in people],
+    )
 
     report = run(path)
 
