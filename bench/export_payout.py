@@ -21,11 +21,11 @@ comes while one fetch is still held and the next is read: below two fetches'
 rows (the payout writes only about half of the results) the peak is smaller
 merely because fewer rows are held, so a ratio against such a size measures
 the fetch, not whether memory grows with N. With 2,000 → 20,000 results it
-printed 1.4 → 4.7 MiB for the payout; 10,000, 20,000 and 60,000 all peak
-at about 4.8 MiB (measured by hand, tracemalloc keeping 25 frames). The database is a throw-away one: an in-memory SQLite
-database by default, or a `test_…` database created next to the one
-`--database-url` names (the named database itself is never written) and
-dropped afterwards.
+printed 1.4 → 4.7 MiB for the payout; 10,000, 20,000 and 60,000 all peak at
+about 4.8 MiB (measured by hand, tracemalloc keeping 25 frames). The database
+is a throw-away one: an in-memory SQLite database by default, or a `test_…`
+database created next to the one `--database-url` names (the named database
+itself is never written) and dropped afterwards.
 
 Not a test: the exports' content is asserted in appraisal/tests/test_exports.py.
 """
